@@ -1,0 +1,60 @@
+"""Shared fixtures: each option combination is baked once per session, on demand."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from matrix import TEMPLATE_DIR, bake_id, bake_matrix
+
+# Tools installed beside the interpreter (uv, ruff, black, cookiecutter) must be
+# found by the hooks and the checks even when the venv is not activated.
+os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+# Checks and baked suites run inside the bakes: they must not litter them.
+os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+
+MATRIX = bake_matrix()
+MATRIX_IDS = [bake_id(answers) for answers in MATRIX]
+DEFAULT_ANSWERS = MATRIX[0]
+
+
+@dataclass(frozen=True)
+class Bake:
+    """A baked project and the full context cookiecutter rendered it with."""
+
+    path: Path
+    context: dict[str, object]
+
+
+class Bakery:
+    """Bake each combination the first time a test asks for it, then reuse it."""
+
+    def __init__(self, cookies_session: object) -> None:
+        """Keep pytest-cookies' session baker and an empty cache."""
+        self._cookies = cookies_session
+        self._bakes: dict[str, Bake] = {}
+
+    def bake(self, answers: dict[str, object]) -> Bake:
+        """Return the project baked with these answers, baking it if needed."""
+        key = bake_id(answers)
+        if key not in self._bakes:
+            result = self._cookies.bake(extra_context=answers)
+            if result.exit_code != 0:
+                pytest.fail(f"bake {key} failed: {result.exception!r}")
+            self._bakes[key] = Bake(Path(result.project_path), dict(result.context))
+        return self._bakes[key]
+
+
+@pytest.fixture(scope="session")
+def bakery(cookies_session: object) -> Bakery:
+    """Share one bake per combination across every test module."""
+    return Bakery(cookies_session)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Bake from this repository whatever directory pytest was started in."""
+    config.option.template = str(TEMPLATE_DIR)

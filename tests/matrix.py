@@ -1,0 +1,114 @@
+"""The option combinations the suite bakes, derived from cookiecutter.json.
+
+Every option with a fixed set of values (a choice list or a boolean) is part of
+the matrix. When the full product is small it is baked whole; otherwise a
+pairwise cover bakes every pair of values of every two options at least once.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from pathlib import Path
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent
+MAX_FULL_PRODUCT = 64
+
+
+def load_cookiecutter_json() -> dict[str, object]:
+    """Read the template's questions and defaults."""
+    return json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
+
+
+def option_values() -> dict[str, list[object]]:
+    """Map each public option with fixed values to its values, default first."""
+    options = {}
+    for name, value in load_cookiecutter_json().items():
+        if name.startswith("_"):
+            continue
+        if isinstance(value, list):
+            options[name] = list(value)
+        elif isinstance(value, bool):
+            options[name] = [value, not value]
+    return options
+
+
+def uncovered_pairs(
+    options: dict[str, list[object]], rows: list[dict[str, object]]
+) -> set[tuple[str, object, str, object]]:
+    """Return the value pairs of two options that no row bakes together."""
+    wanted = {
+        (first, a, second, b)
+        for first, second in itertools.combinations(options, 2)
+        for a in options[first]
+        for b in options[second]
+    }
+    covered = {
+        (first, row[first], second, row[second])
+        for row in rows
+        for first, second in itertools.combinations(options, 2)
+    }
+    return wanted - covered
+
+
+def pairwise_cover(options: dict[str, list[object]]) -> list[dict[str, object]]:
+    """Build a small set of rows covering every pair of values (greedy, stable).
+
+    Each new row starts from the first uncovered pair and fills the remaining
+    options one at a time with the value covering the most uncovered pairs.
+    """
+    rows: list[dict[str, object]] = []
+    missing = uncovered_pairs(options, rows)
+    while missing:
+        first, a, second, b = min(missing, key=lambda pair: _pair_rank(options, pair))
+        row = {first: a, second: b}
+        for name, values in options.items():
+            if name not in row:
+                row[name] = max(values, key=lambda v: _gain(row, name, v, missing))
+        rows.append(row)
+        missing = uncovered_pairs(options, rows)
+    return rows
+
+
+def _pair_rank(options: dict[str, list[object]], pair: tuple) -> tuple[int, ...]:
+    """Order pairs by option position then value position, for a stable cover."""
+    names = list(options)
+    first, a, second, b = pair
+    return (
+        names.index(first),
+        options[first].index(a),
+        names.index(second),
+        options[second].index(b),
+    )
+
+
+def _gain(row: dict[str, object], name: str, value: object, missing: set) -> int:
+    """Count the uncovered pairs that giving ``name`` this ``value`` would cover."""
+    return sum(
+        (other, row[other], name, value) in missing
+        or (name, value, other, row[other]) in missing
+        for other in row
+    )
+
+
+def bake_matrix() -> list[dict[str, object]]:
+    """Return the combinations to bake: the full product or a pairwise cover."""
+    options = option_values()
+    if math.prod(len(values) for values in options.values()) <= MAX_FULL_PRODUCT:
+        return [
+            dict(zip(options, row, strict=True))
+            for row in itertools.product(*options.values())
+        ]
+    return pairwise_cover(options)
+
+
+def bake_id(answers: dict[str, object]) -> str:
+    """Name a combination by its non-default values, for readable test ids."""
+    options = option_values()
+    changed = [
+        f"{name}={answers[name]}"
+        for name, values in options.items()
+        if answers[name] != values[0]
+    ]
+    return ",".join(changed) or "defaults"

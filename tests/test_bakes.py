@@ -1,0 +1,168 @@
+"""Checks run on every baked combination: files, leftovers, lint, formats, setup."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+import subprocess
+import tomllib
+from collections.abc import Iterable
+from pathlib import Path
+
+import jinja2
+import pytest
+import yaml
+
+from conftest import MATRIX, MATRIX_IDS
+from hook_modules import post_gen
+from matrix import TEMPLATE_DIR
+
+PROJECT_TEMPLATE = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
+# Made by the post-generation hook (git, the venv and its editable install).
+SETUP_ARTIFACTS = (".git", ".venv", "src/*.egg-info")
+DEBRIS = re.compile(r"\{\{-?\s*cookiecutter|\{%|%\}|\{#|#\}")
+LICENSE_FIRST_LINES = {
+    "MIT": "MIT License",
+    "Apache-2.0": "Apache License",
+    "BSD-3-Clause": "BSD 3-Clause License",
+    "GPL-3.0-only": "GNU GENERAL PUBLIC LICENSE",
+    "Proprietary": "Copyright (c)",
+}
+SPDX_EXPRESSIONS = {
+    "MIT": "MIT",
+    "Apache-2.0": "Apache-2.0",
+    "BSD-3-Clause": "BSD-3-Clause",
+    "GPL-3.0-only": "GPL-3.0-only",
+    "Proprietary": "LicenseRef-Proprietary",
+}
+
+pytestmark = pytest.mark.parametrize("answers", MATRIX, ids=MATRIX_IDS)
+
+
+def baked_files(project: Path) -> set[str]:
+    """List the project's files, leaving out what git and the venv step made."""
+    names = (path.relative_to(project).as_posix() for path in project.rglob("*"))
+    return {
+        name
+        for name in names
+        if (project / name).is_file() and not matches_any(name, SETUP_ARTIFACTS)
+    }
+
+
+def matches_any(name: str, patterns: Iterable[str]) -> bool:
+    """Tell whether a file, or a folder above it, matches one of the globs."""
+    parts = name.split("/")
+    prefixes = ["/".join(parts[:end]) for end in range(1, len(parts) + 1)]
+    return any(
+        fnmatch.fnmatchcase(prefix, pattern)
+        for prefix in prefixes
+        for pattern in patterns
+    )
+
+
+def expected_files(context: dict[str, object]) -> set[str]:
+    """Render the template's file names, then drop what the hook prunes."""
+    render = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string
+    names = {
+        render(path.relative_to(PROJECT_TEMPLATE).as_posix()).render(
+            cookiecutter=context
+        )
+        for path in PROJECT_TEMPLATE.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+    patterns = post_gen.paths_to_prune(context)
+    return {name for name in names if not matches_any(name, patterns)}
+
+
+def test_file_set_is_exactly_the_selected_one(bakery, answers):
+    bake = bakery.bake(answers)
+    assert baked_files(bake.path) == expected_files(bake.context)
+
+
+def test_no_template_debris(bakery, answers):
+    project = bakery.bake(answers).path
+    leftovers = [
+        f"{name}: {match.group()}"
+        for name in sorted(baked_files(project))
+        for match in DEBRIS.finditer((project / name).read_text(errors="replace"))
+    ]
+    assert leftovers == []
+
+
+def test_ruff_and_black_are_clean(bakery, answers):
+    project = bakery.bake(answers).path
+    for command in (["ruff", "check", "--no-cache", "."], ["black", "--check", "."]):
+        completed = subprocess.run(
+            command, cwd=project, capture_output=True, text=True, check=False
+        )
+        assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_structured_files_parse(bakery, answers):
+    project = bakery.bake(answers).path
+    parsers = {
+        ".toml": tomllib.loads,
+        ".json": json.loads,
+        ".yaml": lambda text: list(yaml.safe_load_all(text)),
+        ".yml": lambda text: list(yaml.safe_load_all(text)),
+    }
+    parsed = 0
+    for name in baked_files(project):
+        parse = parsers.get(Path(name).suffix)
+        if parse is not None:
+            parse((project / name).read_text())
+            parsed += 1
+    assert parsed >= 2  # pyproject.toml and .pre-commit-config.yaml at least
+
+
+def test_pyproject_carries_the_answers(bakery, answers):
+    project = bakery.bake(answers).path
+    metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    assert metadata["requires-python"] == f">={answers['python_version']}"
+    assert metadata["license"] == SPDX_EXPRESSIONS[answers["license"]]
+    assert metadata["name"] == project.name
+
+
+def test_license_matches_the_answer(bakery, answers):
+    project = bakery.bake(answers).path
+    text = (project / "LICENSE").read_text()
+    assert text.lstrip().startswith(LICENSE_FIRST_LINES[answers["license"]])
+    if answers["license"] == "Proprietary":
+        assert "All rights reserved" in text
+
+
+def test_git_repository_matches_the_answer(bakery, answers):
+    project = bakery.bake(answers).path
+    if not answers["init_git"]:
+        assert not (project / ".git").exists()
+        return
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=project, capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    assert git("branch", "--show-current") == "main"
+    assert git("rev-list", "--count", "HEAD") == "1"
+    assert git("status", "--porcelain") == ""
+
+
+def test_venv_matches_the_answer(bakery, answers):
+    bake = bakery.bake(answers)
+    python = bake.path / ".venv" / "bin" / "python"
+    if not answers["create_venv"]:
+        assert not python.exists()
+        return
+    if post_gen.find_python(answers["python_version"]) is None:
+        pytest.skip(f"Python {answers['python_version']} is not on this machine")
+    probe = "import sys, main, {0}; print('%d.%d' % sys.version_info[:2])"
+    completed = subprocess.run(
+        [python, "-c", probe.format(bake.context["module_name"])],
+        cwd=bake.path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == answers["python_version"]

@@ -1,0 +1,209 @@
+"""The post-generation hook: pruning, git and venv setup, and their failure modes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from hook_modules import post_gen
+from matrix import TEMPLATE_DIR, load_cookiecutter_json, option_values
+
+UNREACHABLE_INDEX = "http://127.0.0.1:9/simple"  # the discard port: refused at once
+
+
+def bake(tmp_path: Path, env: dict[str, str], *answers: str):
+    """Bake the defaults from the command line with extra answers and environment."""
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cookiecutter",
+            "--no-input",
+            str(TEMPLATE_DIR),
+            "-o",
+            str(tmp_path / "out"),
+            *answers,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    return completed, tmp_path / "out" / "titanic-survival"
+
+
+def isolated_git_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """An environment whose git sees only the global config file we give it."""
+    env = {**os.environ, "HOME": str(tmp_path / "home"), "GIT_CONFIG_NOSYSTEM": "1"}
+    env["GIT_CONFIG_GLOBAL"] = str(tmp_path / "home" / ".gitconfig")
+    env.pop("TEMPLATE_SKIP_SETUP", None)
+    (tmp_path / "home").mkdir()
+    return {**env, **extra}
+
+
+def last_commit(project: Path, env: dict[str, str]) -> str:
+    """Describe the latest commit as 'author <email> | subject'."""
+    return subprocess.run(
+        ["git", "log", "-1", "--format=%an <%ae> | %s"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout.strip()
+
+
+def test_table_names_only_real_options_and_values():
+    options = option_values()
+    for answer, globs_by_value in post_gen.FILES_ONLY_WHEN.items():
+        assert answer in options
+        assert set(globs_by_value) <= set(options[answer])
+
+
+def test_table_globs_each_match_a_template_file():
+    template = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
+    for globs_by_value in post_gen.FILES_ONLY_WHEN.values():
+        for pattern in (p for patterns in globs_by_value.values() for p in patterns):
+            assert list(template.glob(pattern)), f"{pattern} matches nothing"
+
+
+def test_prune_removes_only_unselected_files(tmp_path, monkeypatch):
+    monkeypatch.setattr(
+        post_gen,
+        "FILES_ONLY_WHEN",
+        {
+            "include_api": {True: ("app", "tests/test_api.py")},
+            "deployment": {"argocd": ("argocd",)},
+        },
+    )
+    for name in (
+        "app/main.py",
+        "tests/test_api.py",
+        "tests/test_data.py",
+        "argocd/app.yaml",
+    ):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    post_gen.prune_unselected_files(
+        tmp_path, {"include_api": False, "deployment": "argocd"}
+    )
+    remaining = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
+    assert remaining == ["argocd", "argocd/app.yaml", "tests", "tests/test_data.py"]
+
+
+def test_cruft_update_is_recognised_only_in_its_scratch_dir(tmp_path):
+    scratch = Path(tempfile.mkdtemp()) / "titanic-survival"
+    scratch.mkdir()
+    try:
+        cruft_render = {"_commit": "abc123"}
+        assert post_gen.is_cruft_update(cruft_render, scratch)
+        assert not post_gen.is_cruft_update(
+            {**cruft_render, "_output_dir": "x"}, scratch
+        )
+        assert not post_gen.is_cruft_update(cruft_render, tmp_path)
+        assert not post_gen.is_cruft_update({}, scratch)
+    finally:
+        shutil.rmtree(scratch.parent)
+
+
+def test_git_works_without_identity_and_leaves_config_alone(tmp_path):
+    env = isolated_git_env(tmp_path)
+    completed, project = bake(tmp_path, env, "create_venv=false")
+    assert completed.returncode == 0, completed.stderr
+    assert last_commit(project, env) == (
+        "Jane Doe <jane.doe@example.com> | Initial commit from the template"
+    )
+    assert not Path(env["GIT_CONFIG_GLOBAL"]).exists()
+    assert "user.name" not in (project / ".git" / "config").read_text()
+
+
+def test_git_uses_the_configured_identity(tmp_path):
+    env = isolated_git_env(tmp_path)
+    config = "[user]\n\tname = Ada Lovelace\n\temail = ada@example.org\n"
+    Path(env["GIT_CONFIG_GLOBAL"]).write_text(config)
+    completed, project = bake(tmp_path, env, "create_venv=false")
+    assert completed.returncode == 0, completed.stderr
+    assert last_commit(project, env).startswith("Ada Lovelace <ada@example.org>")
+    assert Path(env["GIT_CONFIG_GLOBAL"]).read_text() == config
+
+
+def test_skip_variable_turns_off_git_and_venv(tmp_path):
+    env = isolated_git_env(tmp_path, TEMPLATE_SKIP_SETUP="1")
+    completed, project = bake(tmp_path, env)
+    assert completed.returncode == 0, completed.stderr
+    assert "TEMPLATE_SKIP_SETUP=1 is set" in completed.stdout
+    assert not (project / ".git").exists()
+    assert not (project / ".venv").exists()
+
+
+def test_offline_install_with_uv_warns_and_still_bakes(tmp_path):
+    env = isolated_git_env(
+        tmp_path,
+        UV_DEFAULT_INDEX=UNREACHABLE_INDEX,
+        UV_INDEX_URL=UNREACHABLE_INDEX,
+        UV_CACHE_DIR=str(tmp_path / "empty-cache"),
+    )
+    completed, project = bake(tmp_path, env, "init_git=false", "python_version=3.11")
+    assert completed.returncode == 0, completed.stderr
+    assert "warning: the virtual environment is not ready" in completed.stderr
+    assert "to retry: cd " in completed.stderr
+    assert "uv pip install --python .venv/bin/python -r requirements-dev.txt" in (
+        completed.stderr
+    )
+    assert (project / "main.py").exists()
+
+
+def path_without(*executables: str) -> str:
+    """PATH minus every directory that holds one of these executables."""
+    return os.pathsep.join(
+        folder
+        for folder in os.environ["PATH"].split(os.pathsep)
+        if not any((Path(folder) / name).exists() for name in executables)
+    )
+
+
+def test_without_uv_falls_back_to_venv_and_pip(tmp_path):
+    env = isolated_git_env(
+        tmp_path,
+        PATH=path_without("uv"),
+        PIP_INDEX_URL=UNREACHABLE_INDEX,
+        PIP_RETRIES="0",
+        PIP_TIMEOUT="2",
+        PIP_DISABLE_PIP_VERSION_CHECK="1",
+    )
+    completed, project = bake(tmp_path, env, "init_git=false", "python_version=3.11")
+    assert completed.returncode == 0, completed.stderr
+    assert "(venv + pip)" in completed.stdout
+    assert "-m pip install -r requirements-dev.txt" in completed.stderr
+    assert (project / ".venv" / "bin" / "pip").exists()
+
+
+def test_missing_python_version_warns_with_the_commands(tmp_path):
+    current = f"{sys.version_info.major}.{sys.version_info.minor}"
+    other = next(v for v in option_values()["python_version"] if v != current)
+    env = isolated_git_env(
+        tmp_path,
+        PATH=path_without("uv", f"python{other}"),
+        PYENV_ROOT=str(tmp_path / "no-pyenv"),
+    )
+    if shutil.which(f"python{other}", path=env["PATH"]):
+        pytest.skip(f"python{other} is on PATH here")
+    completed, project = bake(
+        tmp_path, env, "init_git=false", f"python_version={other}"
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert f"warning: Python {other} was not found" in completed.stderr
+    assert f"python{other} -m venv .venv" in completed.stderr
+    assert not (project / ".venv").exists()
+
+
+def test_every_question_has_a_prompt():
+    questions = load_cookiecutter_json()
+    public = {name for name in questions if not name.startswith("_")}
+    assert public == set(questions["__prompts__"])

@@ -1,0 +1,124 @@
+"""Command line: train the Titanic survival model end to end and save it."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
+
+from {{ cookiecutter.module_name }}.config import Settings
+
+if TYPE_CHECKING:
+    from {{ cookiecutter.module_name }}.train import TrainingResult
+
+logger = logging.getLogger("{{ cookiecutter.module_name }}.main")
+
+EXIT_OK = 0
+EXIT_INVALID_INPUT = 2
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Describe the flags; each one overrides an environment variable or `.env`."""
+    parser = argparse.ArgumentParser(
+        description="Train the Titanic survival model and save it with its metrics.",
+        epilog="Flags win over environment variables, which win over a .env file.",
+        argument_default=argparse.SUPPRESS,
+    )
+    parser.add_argument(
+        "--data-uri",
+        help="CSV or Parquet file, or folder of Parquet files (overrides DATA_URI)",
+    )
+    parser.add_argument(
+        "--model-dir",
+        help="folder for model.joblib and metrics.json (overrides MODEL_DIR)",
+    )
+    parser.add_argument(
+        "--n-trees",
+        type=int,
+        nargs="+",
+        metavar="N",
+        help="forest sizes to try in the grid search (overrides N_TREES)",
+    )
+    parser.add_argument(
+        "--max-depth",
+        type=int,
+        nargs="+",
+        metavar="N",
+        help="tree depths to try in the grid search (overrides MAX_DEPTH)",
+    )
+    parser.add_argument(
+        "--cv-folds", type=int, help="cross-validation folds (overrides CV_FOLDS)"
+    )
+    parser.add_argument(
+        "--test-size",
+        type=float,
+        help="share of rows held out for the test metrics (overrides TEST_SIZE)",
+    )
+    parser.add_argument(
+        "--random-state",
+        type=int,
+        help="seed for the split, the folds and the forest (overrides RANDOM_STATE)",
+    )
+    parser.add_argument(
+        "--log-level", help="DEBUG, INFO, WARNING or ERROR (overrides LOG_LEVEL)"
+    )
+    return parser
+
+
+def configure_logging(level: str) -> None:
+    """Send logs to stderr once, then follow the configured level."""
+    logging.basicConfig(format=LOG_FORMAT)
+    logging.getLogger().setLevel(level)
+
+
+def describe_errors(error: ValidationError) -> str:
+    """Condense pydantic errors to one line naming the environment variables."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in item['loc']).upper()}: {item['msg']}"
+        for item in error.errors()
+    )
+
+
+def log_result(result: TrainingResult) -> None:
+    """Report the numbers and where the artifacts are, for the person at the shell."""
+    metrics = result.metrics
+    logger.info(
+        "Test accuracy %.4f, precision %.4f, recall %.4f, F1 %.4f, ROC AUC %.4f",
+        metrics["accuracy"],
+        metrics["precision"],
+        metrics["recall"],
+        metrics["f1"],
+        metrics["roc_auc"],
+    )
+    logger.info("Model saved to %s", result.model_path)
+    logger.info("Metrics saved to %s", result.metrics_path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse flags, build settings, train, and turn known failures into exit codes."""
+    overrides = vars(build_parser().parse_args(argv))
+    configure_logging("INFO")
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as error:
+        logger.error("Invalid configuration: %s", describe_errors(error))
+        return EXIT_INVALID_INPUT
+    configure_logging(settings.log_level)
+    # Imported here: scikit-learn takes seconds to load and --help needs none of it.
+    from {{ cookiecutter.module_name }}.data import DataValidationError
+    from {{ cookiecutter.module_name }}.train import train
+
+    try:
+        result = train(settings)
+    except DataValidationError as error:
+        logger.error("Invalid data: %s", error)
+        return EXIT_INVALID_INPUT
+    log_result(result)
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

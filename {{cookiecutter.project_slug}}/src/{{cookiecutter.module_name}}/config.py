@@ -1,0 +1,73 @@
+"""Training settings read from environment variables, a `.env` file or overrides."""
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+IntList = Annotated[list[int], NoDecode]
+
+
+class Settings(BaseSettings):
+    """Every knob of the training run, so that nothing is hard-coded in the code."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        protected_namespaces=("settings_",),
+    )
+
+    data_uri: str = Field(
+        default="data/raw/titanic.csv",
+        description="CSV or Parquet file, or a folder of Parquet files.",
+    )
+    model_dir: Path = Field(
+        default=Path("models"),
+        description="Folder receiving model.joblib and metrics.json.",
+    )
+    test_size: float = Field(default=0.2, gt=0, lt=1)
+    random_state: int = 42
+    cv_folds: int = Field(default=5, ge=2)
+    n_trees: IntList = Field(default=[100, 200], min_length=1)
+    max_depth: IntList = Field(default=[4, 6, 8], min_length=1)
+    scoring: str = "f1"
+    log_level: str = "INFO"
+
+    @field_validator("n_trees", "max_depth", mode="before")
+    @classmethod
+    def split_comma_list(cls, value: Any) -> Any:
+        """Accept `100,200` and `[100, 200]` so lists are easy to set from a shell."""
+        if not isinstance(value, str):
+            return value
+        return [item for item in value.strip().strip("[]").split(",") if item.strip()]
+
+    @field_validator("n_trees", "max_depth")
+    @classmethod
+    def check_positive(cls, values: list[int]) -> list[int]:
+        """Reject zero or negative tree counts and depths before a long search."""
+        if any(value < 1 for value in values):
+            raise ValueError(f"every entry must be >= 1, got {values}")
+        return values
+
+    @field_validator("scoring")
+    @classmethod
+    def check_scoring(cls, value: str) -> str:
+        """Fail at start-up on a typo rather than deep inside the grid search."""
+        from sklearn.metrics import get_scorer_names  # slow import: only when used
+
+        if value not in get_scorer_names():
+            raise ValueError(f"unknown scikit-learn scorer {value!r}")
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def check_log_level(cls, value: Any) -> str:
+        """Normalise the level name so that `info` works as well as `INFO`."""
+        level = str(value).upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return level

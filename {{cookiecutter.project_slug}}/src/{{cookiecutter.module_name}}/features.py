@@ -1,0 +1,18 @@
+"""Which columns the model sees, and the features derived from them."""
+
+import pandas as pd
+
+TARGET = "survived"
+INPUT_FEATURES = ["pclass", "sex", "age", "sib_sp", "parch", "fare", "embarked"]
+NUMERIC_FEATURES = ["age", "fare", "sib_sp", "parch", "family_size"]
+CATEGORICAL_FEATURES = ["pclass", "sex", "embarked"]
+
+
+def add_derived_features(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add family_size, a stronger survival signal than sib_sp or parch alone."""
+    return frame.assign(family_size=frame["sib_sp"] + frame["parch"] + 1)
+
+
+def split_features_target(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """Keep only the fields a serving API receives, so training matches serving."""
+    return frame[INPUT_FEATURES], frame[TARGET]

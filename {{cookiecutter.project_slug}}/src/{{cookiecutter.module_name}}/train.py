@@ -1,0 +1,118 @@
+"""The training workflow: load, split, search, evaluate and save the artifacts."""
+
+import json
+import logging
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import joblib
+import pandas as pd
+from sklearn.model_selection import GridSearchCV, train_test_split
+
+from {{ cookiecutter.module_name }} import __version__
+from {{ cookiecutter.module_name }}.config import Settings
+from {{ cookiecutter.module_name }}.data import DataValidationError, load_titanic
+from {{ cookiecutter.module_name }}.evaluate import evaluate
+from {{ cookiecutter.module_name }}.features import TARGET, split_features_target
+from {{ cookiecutter.module_name }}.model import search_best_model
+
+logger = logging.getLogger(__name__)
+
+MODEL_FILE = "model.joblib"
+METRICS_FILE = "metrics.json"
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    """What a training run produced, for the caller to report or test."""
+
+    best_params: dict
+    cv_score: float
+    metrics: dict
+    model_path: Path
+    metrics_path: Path
+
+
+def train(settings: Settings) -> TrainingResult:
+    """Run the whole workflow once, as configured, and save its artifacts."""
+    frame = load_titanic(settings.data_uri)
+    logger.info("Loaded %d rows from %s", len(frame), settings.data_uri)
+    features, target = split_features_target(frame)
+    _check_class_sizes(target, settings)
+    x_train, x_test, y_train, y_test = train_test_split(
+        features,
+        target,
+        test_size=settings.test_size,
+        random_state=settings.random_state,
+        stratify=target,
+    )
+    logger.info(
+        "Grid search on %d rows: n_trees=%s max_depth=%s, %d folds, scoring=%s",
+        len(x_train),
+        settings.n_trees,
+        settings.max_depth,
+        settings.cv_folds,
+        settings.scoring,
+    )
+    search = search_best_model(
+        x_train,
+        y_train,
+        n_trees=settings.n_trees,
+        max_depth=settings.max_depth,
+        cv_folds=settings.cv_folds,
+        scoring=settings.scoring,
+        random_state=settings.random_state,
+    )
+    logger.info(
+        "Best params %s, CV %s %.4f",
+        search.best_params_,
+        settings.scoring,
+        search.best_score_,
+    )
+    metrics = evaluate(search.best_estimator_, x_test, y_test)
+    return _save_artifacts(search, metrics, settings)
+
+
+def _check_class_sizes(target: pd.Series, settings: Settings) -> None:
+    """Fail clearly when a class is too rare to split and cross-validate."""
+    needed = max(
+        math.ceil(1 / settings.test_size),
+        math.ceil(settings.cv_folds / (1 - settings.test_size)) + 1,
+    )
+    counts = target.value_counts().reindex([0, 1], fill_value=0)
+    if counts.min() < needed:
+        raise DataValidationError(
+            f"{TARGET} needs at least {needed} rows of each class for "
+            f"test_size={settings.test_size} and cv_folds={settings.cv_folds}, "
+            f"found {counts.to_dict()}"
+        )
+
+
+def _save_artifacts(
+    search: GridSearchCV, metrics: dict, settings: Settings
+) -> TrainingResult:
+    """Write the model and a metrics report side by side, for serving and review."""
+    settings.model_dir.mkdir(parents=True, exist_ok=True)
+    model_path = settings.model_dir / MODEL_FILE
+    metrics_path = settings.model_dir / METRICS_FILE
+    joblib.dump(search.best_estimator_, model_path)
+    result = TrainingResult(
+        best_params=search.best_params_,
+        cv_score=float(search.best_score_),
+        metrics=metrics,
+        model_path=model_path,
+        metrics_path=metrics_path,
+    )
+    report = {
+        "metrics": metrics,
+        "best_params": result.best_params,
+        "cv_score": result.cv_score,
+        "scoring": settings.scoring,
+        "data_uri": settings.data_uri,
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "package_version": __version__,
+    }
+    metrics_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return result
