@@ -55,6 +55,21 @@ def test_baked_test_suite_passes(bakery, answers):
     assert " passed" in completed.stdout
 
 
+def test_pre_commit_hooks_pass_on_the_fresh_repository(bakery):
+    bake = bakery.bake(DEFAULT_ANSWERS)
+    pre_commit = venv_python(bake).parent / "pre-commit"
+    completed = subprocess.run(
+        [pre_commit, "run", "--all-files"],
+        cwd=bake.path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "ruff (lint)" in completed.stdout
+    assert "black (format)" in completed.stdout
+
+
 @pytest.mark.slow
 def test_training_on_the_real_data_is_accurate(bakery, tmp_path):
     titanic = os.environ.get("TITANIC_CSV")

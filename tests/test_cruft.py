@@ -1,4 +1,4 @@
-"""cruft creates projects from the template and updates them without re-running setup."""
+"""cruft creates projects from the template and updates them without new setup."""
 
 from __future__ import annotations
 
@@ -80,7 +80,9 @@ def test_cruft_update_applies_changes_and_skips_setup(template_repo, tmp_path):
     git(template_repo, "commit", "--quiet", "-am", "Template v2")
 
     assert run_cruft(project, "check").returncode != 0
-    updated = run_cruft(project, "update", "--skip-apply-ask", "--allow-untracked-files")
+    updated = run_cruft(
+        project, "update", "--skip-apply-ask", "--allow-untracked-files"
+    )
     assert updated.returncode == 0, updated.stderr
     assert "A line added by the template." in (project / "README.md").read_text()
     assert SKIP_MESSAGE in updated.stdout
