@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,20 @@ class Bakery:
                 pytest.fail(f"bake {key} failed: {result.exception!r}")
             self._bakes[key] = Bake(Path(result.project_path), dict(result.context))
         return self._bakes[key]
+
+
+def bake_from_command_line(
+    output_dir: Path, *answers: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """Bake with the cookiecutter command line and no prompts, as a user would."""
+    command = [sys.executable, "-m", "cookiecutter", "--no-input", str(TEMPLATE_DIR)]
+    return subprocess.run(
+        [*command, "-o", str(output_dir), *answers],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import bake_from_command_line
 from hook_modules import post_gen
 from matrix import TEMPLATE_DIR, load_cookiecutter_json, option_values
 
@@ -18,23 +19,8 @@ UNREACHABLE_INDEX = "http://127.0.0.1:9/simple"  # the discard port: refused at 
 
 
 def bake(tmp_path: Path, env: dict[str, str], *answers: str):
-    """Bake the defaults from the command line with extra answers and environment."""
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "cookiecutter",
-            "--no-input",
-            str(TEMPLATE_DIR),
-            "-o",
-            str(tmp_path / "out"),
-            *answers,
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
+    """Bake the defaults with extra answers and environment; return the project."""
+    completed = bake_from_command_line(tmp_path / "out", *answers, env=env)
     return completed, tmp_path / "out" / "titanic-survival"
 
 

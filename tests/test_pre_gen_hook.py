@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import tomllib
 
 import pytest
 
+from conftest import bake_from_command_line
 from hook_modules import pre_gen
-from matrix import TEMPLATE_DIR
 
 # Each refused answer, and why it must be refused.
 REFUSED = [
@@ -42,32 +41,16 @@ REFUSED = [
 ]
 
 
-def run_cookiecutter(tmp_path, *answers: str) -> subprocess.CompletedProcess:
-    """Bake from the command line, as a user would, with git and venv steps off."""
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "cookiecutter",
-            "--no-input",
-            str(TEMPLATE_DIR),
-            "-o",
-            str(tmp_path),
-            "init_git=false",
-            "create_venv=false",
-            *answers,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+SETUP_OFF = ("init_git=false", "create_venv=false")
 
 
 @pytest.mark.parametrize(("answer", "value"), REFUSED)
 def test_bad_answer_is_refused_with_one_clear_line(tmp_path, answer, value):
     # Pin the module name so that a bad slug is not reported twice through it.
     pinned = [] if answer == "module_name" else ["module_name=titanic_survival"]
-    completed = run_cookiecutter(tmp_path, *pinned, f"{answer}={value}")
+    completed = bake_from_command_line(
+        tmp_path, *SETUP_OFF, *pinned, f"{answer}={value}"
+    )
     assert completed.returncode == 1
     ours = [line for line in completed.stderr.splitlines() if line.startswith("error:")]
     assert len(ours) == 1
@@ -76,7 +59,9 @@ def test_bad_answer_is_refused_with_one_clear_line(tmp_path, answer, value):
 
 
 def test_every_error_is_reported_at_once(tmp_path):
-    completed = run_cookiecutter(tmp_path, "module_name=json", "author_email=nobody")
+    completed = bake_from_command_line(
+        tmp_path, *SETUP_OFF, "module_name=json", "author_email=nobody"
+    )
     assert "error: module_name = 'json'" in completed.stderr
     assert "error: author_email = 'nobody'" in completed.stderr
     assert list(tmp_path.iterdir()) == []
