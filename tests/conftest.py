@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from hook_modules import post_gen
 from matrix import TEMPLATE_DIR, bake_id, bake_matrix
 
 # Tools installed beside the interpreter (uv, ruff, black, cookiecutter) must be
@@ -17,6 +18,7 @@ from matrix import TEMPLATE_DIR, bake_id, bake_matrix
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
 # Checks and baked suites run inside the bakes: they must not litter them.
 os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+os.environ["RUFF_NO_CACHE"] = "true"
 
 MATRIX = bake_matrix()
 MATRIX_IDS = [bake_id(answers) for answers in MATRIX]
@@ -62,6 +64,16 @@ def bake_from_command_line(
         env=env,
         check=False,
     )
+
+
+def venv_python(bake: Bake) -> Path:
+    """The interpreter of the venv the post-generation hook created."""
+    version = bake.context["python_version"]
+    if post_gen.find_python(version) is None:
+        pytest.skip(f"Python {version} is not on this machine")
+    python = bake.path / ".venv" / "bin" / "python"
+    assert python.exists(), "the post-generation hook did not create .venv"
+    return python
 
 
 @pytest.fixture(scope="session")

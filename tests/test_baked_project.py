@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DEFAULT_ANSWERS, MATRIX
-from hook_modules import post_gen
+from conftest import DEFAULT_ANSWERS, MATRIX, venv_python
 from matrix import bake_id
 
 MIN_REAL_DATA_ACCURACY = 0.78  # the course reports 0.81 on the same split size
@@ -28,16 +27,6 @@ def with_other_python(rows: list[dict[str, object]]) -> dict[str, object]:
 
 
 SUITE_BAKES = [DEFAULT_ANSWERS, with_other_python(MATRIX)]
-
-
-def venv_python(bake) -> Path:
-    """The interpreter of the venv the post-generation hook created."""
-    version = bake.context["python_version"]
-    if post_gen.find_python(version) is None:
-        pytest.skip(f"Python {version} is not on this machine")
-    python = bake.path / ".venv" / "bin" / "python"
-    assert python.exists(), "the post-generation hook did not create .venv"
-    return python
 
 
 @pytest.mark.slow
@@ -77,14 +66,12 @@ def test_training_on_the_real_data_is_accurate(bakery, tmp_path):
         pytest.skip("set TITANIC_CSV to the Kaggle Titanic train.csv to run this")
     bake = bakery.bake(DEFAULT_ANSWERS)
     command = [venv_python(bake), "main.py", "--data-uri", titanic]
+    command += ["--model-dir", tmp_path, "--tracking-uri", f"sqlite:///{tmp_path}/m.db"]
     completed = subprocess.run(
-        [*command, "--model-dir", str(tmp_path)],
-        cwd=bake.path,
-        capture_output=True,
-        text=True,
-        check=False,
+        command, cwd=bake.path, capture_output=True, text=True, check=False
     )
     assert completed.returncode == 0, completed.stderr
     report = json.loads((tmp_path / "metrics.json").read_text())
     assert report["metrics"]["accuracy"] >= MIN_REAL_DATA_ACCURACY
     assert (tmp_path / "model.joblib").stat().st_size > 0
+    assert "version 1 is champion" in completed.stderr

@@ -1,4 +1,4 @@
-"""Command line: train the Titanic survival model end to end and save it."""
+"""Command line: train the Titanic survival model end to end, save and track it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from {{ cookiecutter.module_name }}.config import Settings
+from {{ cookiecutter.module_name }}.cli import configure_logging, describe_errors
+from {{ cookiecutter.module_name }}.config import TEST_METRICS, Settings
 
 if TYPE_CHECKING:
     from {{ cookiecutter.module_name }}.train import TrainingResult
@@ -17,7 +18,7 @@ logger = logging.getLogger("{{ cookiecutter.module_name }}.main")
 
 EXIT_OK = 0
 EXIT_INVALID_INPUT = 2
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+EXIT_TRACKING_FAILED = 3
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,21 +66,32 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--log-level", help="DEBUG, INFO, WARNING or ERROR (overrides LOG_LEVEL)"
     )
-    return parser
-
-
-def configure_logging(level: str) -> None:
-    """Send logs to stderr once, then follow the configured level."""
-    logging.basicConfig(format=LOG_FORMAT)
-    logging.getLogger().setLevel(level)
-
-
-def describe_errors(error: ValidationError) -> str:
-    """Condense pydantic errors to one line naming the environment variables."""
-    return "; ".join(
-        f"{'.'.join(str(part) for part in item['loc']).upper()}: {item['msg']}"
-        for item in error.errors()
+    tracking = parser.add_argument_group("MLflow tracking and model registry")
+    tracking.add_argument(
+        "--tracking-uri",
+        dest="mlflow_tracking_uri",
+        help="sqlite:///mlflow.db or a server URL (overrides MLFLOW_TRACKING_URI)",
     )
+    tracking.add_argument(
+        "--experiment",
+        dest="mlflow_experiment_name",
+        help="experiment receiving the run (overrides MLFLOW_EXPERIMENT_NAME)",
+    )
+    tracking.add_argument(
+        "--model-name", help="registered model name (overrides MODEL_NAME)"
+    )
+    tracking.add_argument(
+        "--promotion-metric",
+        help=f"test metric deciding the champion: {', '.join(TEST_METRICS)} "
+        "(overrides PROMOTION_METRIC)",
+    )
+    tracking.add_argument(
+        "--no-tracking",
+        dest="tracking",
+        action="store_false",
+        help="train and save locally, without MLflow (overrides TRACKING)",
+    )
+    return parser
 
 
 def log_result(result: TrainingResult) -> None:
@@ -95,6 +107,15 @@ def log_result(result: TrainingResult) -> None:
     )
     logger.info("Model saved to %s", result.model_path)
     logger.info("Metrics saved to %s", result.metrics_path)
+    if result.promotion is None:
+        logger.info("Tracking off: nothing logged to MLflow")
+        return
+    logger.info(
+        "Registered %s version %s",
+        result.promotion.model_name,
+        result.registered_version,
+    )
+    logger.info("Promotion: %s", result.promotion.summary())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -109,13 +130,20 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings.log_level)
     # Imported here: scikit-learn takes seconds to load and --help needs none of it.
     from {{ cookiecutter.module_name }}.data import DataValidationError
-    from {{ cookiecutter.module_name }}.train import train
+    from {{ cookiecutter.module_name }}.train import TrackingError, train
 
     try:
         result = train(settings)
     except DataValidationError as error:
         logger.error("Invalid data: %s", error)
         return EXIT_INVALID_INPUT
+    except TrackingError as error:
+        logger.error(
+            "Tracking failed: %s. The trained model was kept at %s",
+            error,
+            error.model_path,
+        )
+        return EXIT_TRACKING_FAILED
     log_result(result)
     return EXIT_OK
 

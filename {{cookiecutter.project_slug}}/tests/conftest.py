@@ -1,14 +1,20 @@
 """Synthetic Titanic-shaped data, so tests need neither the network nor real files."""
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from {{ cookiecutter.module_name }}.config import Settings
 from {{ cookiecutter.module_name }}.data import COLUMN_NAMES
+from {{ cookiecutter.module_name }}.train import TrainingResult, train
 
 N_ROWS = 200
+MODEL_NAME = "{{ cookiecutter.module_name }}_test"
+# Tiny grid: two grid points, so two child runs, in well under a second each.
+TINY_GRID = {"n_trees": [5], "max_depth": [2, 3], "cv_folds": 2}
 
 
 def make_titanic_frame(n_rows: int = N_ROWS, seed: int = 0) -> pd.DataFrame:
@@ -38,6 +44,14 @@ def make_titanic_frame(n_rows: int = N_ROWS, seed: int = 0) -> pd.DataFrame:
             "Embarked": embarked,
         }
     )
+
+
+@pytest.fixture
+def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run from an empty folder with no settings in the environment."""
+    monkeypatch.chdir(tmp_path)
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
 
 
 @pytest.fixture
@@ -78,3 +92,63 @@ def titanic_parquet(raw_frame: pd.DataFrame, tmp_path: Path) -> Path:
     path = tmp_path / "titanic.parquet"
     raw_frame.to_parquet(path, index=False)
     return path
+
+
+def make_noise_frame(n_rows: int = N_ROWS, seed: int = 1) -> pd.DataFrame:
+    """Same features, but a rare target drawn at random: nothing to learn, low F1."""
+    frame = make_titanic_frame(n_rows, seed)
+    rng = np.random.default_rng(seed)
+    return frame.assign(Survived=(rng.random(n_rows) < 0.3).astype(int))
+
+
+def tracked_settings(folder: Path, data_uri: Path) -> Settings:
+    """Settings for a fast tracked training into the store under `folder`."""
+    values = {
+        "data_uri": str(data_uri),
+        "model_dir": folder / "models",
+        "mlflow_tracking_uri": f"sqlite:///{folder}/mlflow.db",
+        "mlflow_experiment_name": "titanic-test",
+        "model_name": MODEL_NAME,
+        "model_alias": "champion",
+        "promotion_metric": "f1",
+        "tracking": True,
+        "test_size": 0.2,
+        "random_state": 0,
+        "scoring": "f1",
+        **TINY_GRID,
+    }
+    return Settings(_env_file=None, **values)
+
+
+@dataclass(frozen=True)
+class TrainedStore:
+    """A temporary MLflow store holding four versions of MODEL_NAME."""
+
+    folder: Path
+    uri: str
+    model_name: str
+    good_csv: Path
+    results: list[TrainingResult]
+
+
+@pytest.fixture(scope="session")
+def trained_store(tmp_path_factory: pytest.TempPathFactory) -> TrainedStore:
+    """Train noise, good, noise, good into one store, shared by tracking tests.
+
+    Expected aliases: v1 champion (first), v2 champion (better), v3 challenger
+    (worse), v4 challenger (same data and seed as v2: a tie keeps the champion).
+    """
+    folder = tmp_path_factory.mktemp("mlflow-store")
+    good_csv = folder / "good.csv"
+    noise_csv = folder / "noise.csv"
+    make_titanic_frame().to_csv(good_csv, index=False)
+    make_noise_frame().to_csv(noise_csv, index=False)
+    with pytest.MonkeyPatch.context() as patch:
+        # The default artifact root (./mlruns) is resolved in the working folder.
+        patch.chdir(folder)
+        results = [
+            train(tracked_settings(folder, data))
+            for data in (noise_csv, good_csv, noise_csv, good_csv)
+        ]
+    uri = f"sqlite:///{folder}/mlflow.db"
+    return TrainedStore(folder, uri, MODEL_NAME, good_csv, results)

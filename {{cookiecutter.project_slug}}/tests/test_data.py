@@ -157,3 +157,29 @@ def test_folder_without_parquet(tmp_path: Path) -> None:
 def test_loaded_frame_is_a_dataframe(titanic_csv: Path) -> None:
     """The public contract returns pandas, which scikit-learn expects."""
     assert isinstance(load_titanic(str(titanic_csv)), pd.DataFrame)
+
+
+def test_scoring_data_needs_no_target(raw_frame, write_csv) -> None:
+    """Passengers to score have no Survived column, and that is fine."""
+    path = write_csv(raw_frame.drop(columns=["Survived"]))
+    frame = load_titanic(str(path), require_target=False)
+    assert "survived" not in frame.columns
+    assert len(frame) == len(raw_frame)
+
+
+def test_training_data_still_needs_the_target(raw_frame, write_csv) -> None:
+    """By default the target is required, as training needs it."""
+    path = write_csv(raw_frame.drop(columns=["Survived"]))
+    with pytest.raises(DataValidationError, match="missing required columns: Survived"):
+        load_titanic(str(path))
+
+
+def test_scoring_data_keeps_the_other_rules(raw_frame, write_csv) -> None:
+    """Without the target, missing features and bad values are still refused."""
+    unscored = raw_frame.drop(columns=["Survived"])
+    missing_fare = write_csv(unscored.drop(columns=["Fare"]), name="no-fare.csv")
+    with pytest.raises(DataValidationError, match="missing required columns: Fare$"):
+        load_titanic(str(missing_fare), require_target=False)
+    bad_sex = write_csv(unscored.assign(Sex="unknown"), name="bad-sex.csv")
+    with pytest.raises(DataValidationError, match="Sex has values 'unknown'"):
+        load_titanic(str(bad_sex), require_target=False)

@@ -4,26 +4,24 @@ import json
 import logging
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import joblib
 import pytest
 
 import main
-from {{ cookiecutter.module_name }}.config import Settings
 from {{ cookiecutter.module_name }}.data import load_titanic
 from {{ cookiecutter.module_name }}.features import split_features_target
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 FAST_GRID = ["--n-trees", "10", "--max-depth", "3", "--cv-folds", "2"]
+# Tests about training alone skip MLflow: faster, and no store to clean up.
+LOCAL_ONLY = [*FAST_GRID, "--no-tracking"]
+UNREACHABLE = "http://127.0.0.1:9"
 
 
-@pytest.fixture(autouse=True)
-def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run from an empty folder with no settings in the environment."""
-    monkeypatch.chdir(tmp_path)
-    for name in Settings.model_fields:
-        monkeypatch.delenv(name.upper(), raising=False)
+pytestmark = pytest.mark.usefixtures("isolated_settings")
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -42,7 +40,7 @@ def test_main_trains_and_saves(titanic_csv: Path, tmp_path: Path, caplog) -> Non
     """A full run writes a usable model and a complete metrics report."""
     model_dir = tmp_path / "out" / "models"
     caplog.set_level(logging.INFO)
-    argv = ["--data-uri", str(titanic_csv), "--model-dir", str(model_dir), *FAST_GRID]
+    argv = ["--data-uri", str(titanic_csv), "--model-dir", str(model_dir), *LOCAL_ONLY]
     assert main.main(argv) == 0
     report = json.loads((model_dir / "metrics.json").read_text())
     assert report["data_uri"] == str(titanic_csv)
@@ -61,7 +59,7 @@ def test_main_trains_and_saves(titanic_csv: Path, tmp_path: Path, caplog) -> Non
 def test_missing_file_exits_nonzero_with_clear_message(tmp_path: Path, caplog) -> None:
     """A wrong path gives one error line naming it, and no traceback."""
     missing = tmp_path / "missing.csv"
-    assert main.main(["--data-uri", str(missing), *FAST_GRID]) == 2
+    assert main.main(["--data-uri", str(missing), *LOCAL_ONLY]) == 2
     errors = [record for record in caplog.records if record.levelno == logging.ERROR]
     assert len(errors) == 1
     assert str(missing) in errors[0].getMessage()
@@ -78,7 +76,7 @@ def test_bad_setting_exits_nonzero(titanic_csv: Path, caplog) -> None:
 def test_too_few_rows_per_class(raw_frame, write_csv, caplog) -> None:
     """A file too small to split and cross-validate is refused clearly."""
     path = write_csv(raw_frame.head(6))
-    assert main.main(["--data-uri", str(path), *FAST_GRID]) == 2
+    assert main.main(["--data-uri", str(path), *LOCAL_ONLY]) == 2
     assert "needs at least" in caplog.text
 
 
@@ -89,7 +87,7 @@ def test_cli_flags_override_environment(
     monkeypatch.setenv("DATA_URI", str(tmp_path / "not-used.csv"))
     monkeypatch.setenv("MODEL_DIR", str(tmp_path / "env-models"))
     monkeypatch.setenv("N_TREES", "10,20")
-    argv = ["--data-uri", str(titanic_csv), "--model-dir", "cli-models", *FAST_GRID]
+    argv = ["--data-uri", str(titanic_csv), "--model-dir", "cli-models", *LOCAL_ONLY]
     assert main.main(argv) == 0
     assert (tmp_path / "cli-models" / "model.joblib").exists()
     assert not (tmp_path / "env-models").exists()
@@ -104,6 +102,7 @@ def test_environment_is_used_without_flags(
     monkeypatch.setenv("N_TREES", "[10]")
     monkeypatch.setenv("MAX_DEPTH", "3")
     monkeypatch.setenv("CV_FOLDS", "2")
+    monkeypatch.setenv("TRACKING", "false")
     assert main.main([]) == 0
     report = json.loads((tmp_path / "env-models" / "metrics.json").read_text())
     assert report["best_params"]["classifier__n_estimators"] == 10
@@ -113,14 +112,111 @@ def test_help_mentions_environment_variables(tmp_path: Path) -> None:
     """--help works from any folder and documents what each flag overrides."""
     completed = run_cli("--help", cwd=tmp_path)
     assert completed.returncode == 0
-    for variable in ("DATA_URI", "MODEL_DIR", "N_TREES", "MAX_DEPTH", "CV_FOLDS"):
+    for variable in (
+        "DATA_URI",
+        "MODEL_DIR",
+        "N_TREES",
+        "MAX_DEPTH",
+        "CV_FOLDS",
+        "MLFLOW_TRACKING_URI",
+        "MLFLOW_EXPERIMENT_NAME",
+        "MODEL_NAME",
+        "PROMOTION_METRIC",
+        "TRACKING",
+    ):
         assert variable in completed.stdout
 
 
 def test_bad_data_subprocess_has_no_traceback(raw_frame, write_csv, tmp_path) -> None:
     """A real process on bad data exits non-zero with a one-line explanation."""
     path = write_csv(raw_frame.drop(columns=["Sex"]))
-    completed = run_cli("--data-uri", str(path), *FAST_GRID, cwd=tmp_path)
+    completed = run_cli("--data-uri", str(path), *LOCAL_ONLY, cwd=tmp_path)
     assert completed.returncode != 0
     assert "missing required columns: Sex" in completed.stderr
     assert "Traceback" not in completed.stderr
+
+
+def test_no_tracking_creates_no_store(
+    titanic_csv: Path, tmp_path: Path, caplog
+) -> None:
+    """--no-tracking trains and saves without touching MLflow at all."""
+    caplog.set_level(logging.INFO)
+    root_had_store = (PROJECT_ROOT / "mlflow.db").exists()
+    assert main.main(["--data-uri", str(titanic_csv), *LOCAL_ONLY]) == 0
+    assert (tmp_path / "models" / "model.joblib").exists()
+    assert not (tmp_path / "mlflow.db").exists()
+    assert not (tmp_path / "mlruns").exists()
+    assert (PROJECT_ROOT / "mlflow.db").exists() == root_had_store
+    assert "Tracking off" in caplog.text
+
+
+def test_bad_promotion_metric_is_refused(titanic_csv: Path, caplog) -> None:
+    """Only a test metric can decide the champion; a typo fails at start-up."""
+    argv = ["--data-uri", str(titanic_csv), "--promotion-metric", "log_loss"]
+    assert main.main(argv) == 2
+    assert "PROMOTION_METRIC" in caplog.text
+
+
+def test_main_logs_version_and_both_scores(
+    trained_store, titanic_csv: Path, caplog
+) -> None:
+    """Two runs under a fresh model name: the second is compared to the first."""
+    caplog.set_level(logging.INFO)
+    argv = [
+        "--data-uri",
+        str(titanic_csv),
+        *FAST_GRID,
+        "--tracking-uri",
+        trained_store.uri,
+        "--experiment",
+        "titanic-cli",
+        "--model-name",
+        "{{ cookiecutter.module_name }}_cli",
+        "--promotion-metric",
+        "roc_auc",
+    ]
+    assert main.main(argv) == 0
+    assert "Registered {{ cookiecutter.module_name }}_cli version 1" in caplog.text
+    assert "version 1 is champion: test roc_auc" in caplog.text
+    caplog.clear()
+    assert main.main(argv) == 0
+    assert "Registered {{ cookiecutter.module_name }}_cli version 2" in caplog.text
+    assert "version 2 is challenger" in caplog.text
+    assert "does not beat champion version 1 at" in caplog.text
+
+
+def test_unreachable_server_keeps_model_and_exits_3(
+    titanic_csv: Path, tmp_path: Path, caplog
+) -> None:
+    """One error naming the server and the kept model; no retries for minutes."""
+    argv = ["--data-uri", str(titanic_csv), *FAST_GRID, "--tracking-uri", UNREACHABLE]
+    started = time.monotonic()
+    assert main.main(argv) == 3
+    assert time.monotonic() - started < 15
+    assert (tmp_path / "models" / "model.joblib").exists()
+    errors = [record for record in caplog.records if record.levelno == logging.ERROR]
+    assert len(errors) == 1
+    message = errors[0].getMessage()
+    assert UNREACHABLE in message
+    assert str(Path("models") / "model.joblib") in message
+    assert errors[0].exc_info is None
+
+
+def test_unreachable_server_subprocess_has_no_traceback(
+    titanic_csv: Path, tmp_path: Path
+) -> None:
+    """A real process fails in seconds with exit code 3 and no traceback."""
+    started = time.monotonic()
+    completed = run_cli(
+        "--data-uri",
+        str(titanic_csv),
+        *FAST_GRID,
+        "--tracking-uri",
+        UNREACHABLE,
+        cwd=tmp_path,
+    )
+    assert time.monotonic() - started < 60
+    assert completed.returncode == 3
+    assert UNREACHABLE in completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert (tmp_path / "models" / "model.joblib").exists()

@@ -1,18 +1,21 @@
-"""Training settings read from environment variables, a `.env` file or overrides."""
+"""Settings read from environment variables, a `.env` file or overrides."""
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 IntList = Annotated[list[int], NoDecode]
+# The scores evaluate() computes on the test set; any of them can pick the champion.
+TestMetric = Literal["accuracy", "precision", "recall", "f1", "roc_auc"]
+TEST_METRICS: tuple[str, ...] = get_args(TestMetric)
 
 
 class Settings(BaseSettings):
-    """Every knob of the training run, so that nothing is hard-coded in the code."""
+    """Every knob of training, tracking and scoring, so nothing is hard-coded."""
 
     model_config = SettingsConfigDict(
         env_file=".env",
@@ -36,6 +39,36 @@ class Settings(BaseSettings):
     max_depth: IntList = Field(default=[4, 6, 8], min_length=1)
     scoring: str = "f1"
     log_level: str = "INFO"
+    tracking: bool = Field(
+        default=True, description="Log runs and register models in MLflow."
+    )
+    # MLflow reads the MLFLOW_* variables itself too; the tracking module passes
+    # these values on explicitly, so a .env file and the shell always agree.
+    mlflow_tracking_uri: str = Field(
+        default="sqlite:///mlflow.db",
+        description="MLflow store: a local SQLite file or an https:// server.",
+    )
+    mlflow_tracking_username: str | None = None
+    mlflow_tracking_password: SecretStr | None = None
+    mlflow_experiment_name: str = Field(
+        default="{{ cookiecutter.project_slug }}",
+        min_length=1,
+        description="MLflow experiment receiving the training runs.",
+    )
+    model_name: str = Field(
+        default="{{ cookiecutter.module_name }}",
+        min_length=1,
+        description="Registered model name in the MLflow model registry.",
+    )
+    model_alias: str = Field(
+        default="champion",
+        min_length=1,
+        description="Alias of the registered version that batch scoring loads.",
+    )
+    promotion_metric: TestMetric = Field(
+        default="f1",
+        description="Test metric a new version must beat to take the champion alias.",
+    )
 
     @field_validator("n_trees", "max_depth", mode="before")
     @classmethod

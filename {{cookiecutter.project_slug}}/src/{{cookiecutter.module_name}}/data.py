@@ -36,7 +36,8 @@ EXPECTED_KINDS = {
     "Fare": "numeric",
     "Embarked": "text",
 }
-REQUIRED_COLUMNS = tuple(EXPECTED_KINDS)
+# Only training needs the target: scoring data is checked without it.
+TARGET_COLUMN = "Survived"
 
 ALLOWED_VALUES = {
     "Survived": (0, 1),
@@ -54,24 +55,40 @@ MAX_SHOWN_VALUES = 5
 
 
 class DataValidationError(ValueError):
-    """The input data cannot be used for training; the message says why."""
+    """The input data cannot be used for training or scoring; the message says why."""
 
 
 class DataNotFoundError(DataValidationError):
     """The configured data location does not exist."""
 
 
-def load_titanic(uri: str) -> pd.DataFrame:
-    """Read and validate the Titanic data so training fails early and clearly."""
+def load_titanic(uri: str, *, require_target: bool = True) -> pd.DataFrame:
+    """Read and validate the Titanic data so training and scoring fail early.
+
+    Passengers to score have no `Survived` column: `require_target=False` neither
+    asks for it nor checks it, and every other rule stays the same.
+    """
     path = _existing_path(uri)
+    expected_kinds = _expected_kinds(require_target)
     with duckdb.connect() as con:
         _create_table(con, path, uri)
         _check_not_empty(con, uri)
         column_types = _column_types(con)
-        _check_required_columns(column_types, uri)
-        _check_column_types(column_types, uri)
-        _check_allowed_values(con, uri)
+        _check_required_columns(column_types, expected_kinds, uri)
+        _check_column_types(column_types, expected_kinds, uri)
+        _check_allowed_values(con, expected_kinds, uri)
         return _select_renamed(con, column_types)
+
+
+def _expected_kinds(require_target: bool) -> dict[str, str]:
+    """Drop the target from the checked columns when the data is to be scored."""
+    if require_target:
+        return EXPECTED_KINDS
+    return {
+        column: kind
+        for column, kind in EXPECTED_KINDS.items()
+        if column != TARGET_COLUMN
+    }
 
 
 def _existing_path(uri: str) -> Path:
@@ -135,20 +152,24 @@ def _column_types(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return {row[0]: row[1] for row in con.execute(f"DESCRIBE {TABLE}").fetchall()}
 
 
-def _check_required_columns(column_types: dict[str, str], uri: str) -> None:
+def _check_required_columns(
+    column_types: dict[str, str], expected_kinds: dict[str, str], uri: str
+) -> None:
     """Name every missing column at once, so one fix is enough."""
-    missing = [column for column in REQUIRED_COLUMNS if column not in column_types]
+    missing = [column for column in expected_kinds if column not in column_types]
     if missing:
         raise DataValidationError(
             f"data at {uri!r} is missing required columns: {', '.join(missing)}"
         )
 
 
-def _check_column_types(column_types: dict[str, str], uri: str) -> None:
+def _check_column_types(
+    column_types: dict[str, str], expected_kinds: dict[str, str], uri: str
+) -> None:
     """Catch text in numeric columns, which would break or silently skew the model."""
     problems = [
         f"{column} has type {column_types[column]}, expected {kind}"
-        for column, kind in EXPECTED_KINDS.items()
+        for column, kind in expected_kinds.items()
         if not _has_kind(column_types[column], kind)
     ]
     if problems:
@@ -166,10 +187,14 @@ def _has_kind(duckdb_type: str, kind: str) -> bool:
     return duckdb_type == "VARCHAR"
 
 
-def _check_allowed_values(con: duckdb.DuckDBPyConnection, uri: str) -> None:
+def _check_allowed_values(
+    con: duckdb.DuckDBPyConnection, expected_kinds: dict[str, str], uri: str
+) -> None:
     """Reject values outside the known categories, including missing ones."""
     problems = []
     for column, allowed in ALLOWED_VALUES.items():
+        if column not in expected_kinds:
+            continue
         bad = _bad_values(con, column, allowed)
         if bad:
             shown = ", ".join("NULL" if value is None else repr(value) for value in bad)

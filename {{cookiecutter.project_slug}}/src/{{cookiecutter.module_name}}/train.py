@@ -1,22 +1,29 @@
-"""The training workflow: load, split, search, evaluate and save the artifacts."""
+"""The training workflow: load, split, search, evaluate, save, then track."""
+
+from __future__ import annotations
 
 import json
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 import joblib
 import pandas as pd
 from sklearn.model_selection import GridSearchCV, train_test_split
 
 from {{ cookiecutter.module_name }} import __version__
+from {{ cookiecutter.module_name }}.cli import first_line
 from {{ cookiecutter.module_name }}.config import Settings
 from {{ cookiecutter.module_name }}.data import DataValidationError, load_titanic
 from {{ cookiecutter.module_name }}.evaluate import evaluate
 from {{ cookiecutter.module_name }}.features import TARGET, split_features_target
 from {{ cookiecutter.module_name }}.model import search_best_model
+
+if TYPE_CHECKING:
+    from {{ cookiecutter.module_name }}.tracking import Promotion
 
 logger = logging.getLogger(__name__)
 
@@ -33,32 +40,54 @@ class TrainingResult:
     metrics: dict
     model_path: Path
     metrics_path: Path
+    registered_version: str | None = None
+    promotion: Promotion | None = None
+
+
+class DataSplit(NamedTuple):
+    """Train and test rows, in the order train_test_split returns them."""
+
+    x_train: pd.DataFrame
+    x_test: pd.DataFrame
+    y_train: pd.Series
+    y_test: pd.Series
+
+
+class TrackingError(RuntimeError):
+    """The model was trained and saved, but MLflow could not record it."""
+
+    def __init__(self, message: str, model_path: Path) -> None:
+        """Keep where the model was saved, so the caller can say it is not lost."""
+        super().__init__(message)
+        self.model_path = model_path
 
 
 def train(settings: Settings) -> TrainingResult:
-    """Run the whole workflow once, as configured, and save its artifacts."""
+    """Run the whole workflow once, save its artifacts, then log them to MLflow."""
     frame = load_titanic(settings.data_uri)
     logger.info("Loaded %d rows from %s", len(frame), settings.data_uri)
     features, target = split_features_target(frame)
     _check_class_sizes(target, settings)
-    x_train, x_test, y_train, y_test = train_test_split(
-        features,
-        target,
-        test_size=settings.test_size,
-        random_state=settings.random_state,
-        stratify=target,
+    split = DataSplit(
+        *train_test_split(
+            features,
+            target,
+            test_size=settings.test_size,
+            random_state=settings.random_state,
+            stratify=target,
+        )
     )
     logger.info(
         "Grid search on %d rows: n_trees=%s max_depth=%s, %d folds, scoring=%s",
-        len(x_train),
+        len(split.x_train),
         settings.n_trees,
         settings.max_depth,
         settings.cv_folds,
         settings.scoring,
     )
     search = search_best_model(
-        x_train,
-        y_train,
+        split.x_train,
+        split.y_train,
         n_trees=settings.n_trees,
         max_depth=settings.max_depth,
         cv_folds=settings.cv_folds,
@@ -71,8 +100,12 @@ def train(settings: Settings) -> TrainingResult:
         settings.scoring,
         search.best_score_,
     )
-    metrics = evaluate(search.best_estimator_, x_test, y_test)
-    return _save_artifacts(search, metrics, settings)
+    metrics = evaluate(search.best_estimator_, split.x_test, split.y_test)
+    result = _save_artifacts(search, metrics, settings)
+    if not settings.tracking:
+        return result
+    promotion = _track(search, metrics, split, settings, result.model_path)
+    return replace(result, registered_version=promotion.version, promotion=promotion)
 
 
 def _check_class_sizes(target: pd.Series, settings: Settings) -> None:
@@ -116,3 +149,24 @@ def _save_artifacts(
     }
     metrics_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return result
+
+
+def _track(
+    search: GridSearchCV,
+    metrics: dict,
+    split: DataSplit,
+    settings: Settings,
+    model_path: Path,
+) -> Promotion:
+    """Log to MLflow after the local save, so a tracking failure loses no model."""
+    # Imported here: mlflow takes seconds to load and --no-tracking needs none of it.
+    from {{ cookiecutter.module_name }} import tracking
+
+    try:
+        return tracking.log_training(search, metrics, split, settings)
+    except tracking.TRACKING_FAILURES as error:
+        raise TrackingError(
+            f"cannot log to MLflow at {settings.mlflow_tracking_uri}: "
+            f"{first_line(error)}",
+            model_path,
+        ) from error

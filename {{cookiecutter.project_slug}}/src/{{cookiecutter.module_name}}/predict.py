@@ -1,0 +1,140 @@
+"""Batch scoring: apply the registered model to a file of passengers, to Parquet."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+import pandas as pd
+from pydantic import ValidationError
+
+from {{ cookiecutter.module_name }}.cli import (
+    configure_logging,
+    describe_errors,
+    first_line,
+)
+from {{ cookiecutter.module_name }}.config import Settings
+from {{ cookiecutter.module_name }}.data import (
+    DataNotFoundError,
+    DataValidationError,
+    load_titanic,
+)
+from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
+
+logger = logging.getLogger("{{ cookiecutter.module_name }}.predict")
+
+EXIT_OK = 0
+EXIT_INVALID_INPUT = 2
+# As main.py's EXIT_TRACKING_FAILED: MLflow could not provide what was asked.
+EXIT_NO_MODEL = 3
+ID_COLUMN = "passenger_id"
+PREDICTION = "survived_pred"
+PROBABILITY = "survival_probability"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Describe the flags; the model's location defaults to the configured alias."""
+    parser = argparse.ArgumentParser(
+        prog="python -m {{ cookiecutter.module_name }}.predict",
+        description="Score passengers with the registered model and write Parquet.",
+        epilog="MLFLOW_TRACKING_URI, MODEL_NAME and MODEL_ALIAS (environment or "
+        ".env) choose the default model: models:/MODEL_NAME@MODEL_ALIAS.",
+    )
+    parser.add_argument(
+        "--input", required=True, help="CSV or Parquet file of passengers to score"
+    )
+    parser.add_argument(
+        "--output", required=True, type=Path, help="Parquet file to write"
+    )
+    parser.add_argument(
+        "--model-uri",
+        help="models:/NAME@ALIAS, runs:/RUN_ID/model or a local model folder",
+    )
+    parser.add_argument(
+        "--tracking-uri", help="MLflow store (overrides MLFLOW_TRACKING_URI)"
+    )
+    return parser
+
+
+def score(model, passengers: pd.DataFrame) -> pd.DataFrame:
+    """Add the predicted class and its probability to the identifiers and features."""
+    features = passengers[INPUT_FEATURES]
+    kept = [ID_COLUMN] if ID_COLUMN in passengers.columns else []
+    return passengers[kept + INPUT_FEATURES].assign(
+        **{
+            PREDICTION: model.predict(features).astype(int),
+            PROBABILITY: model.predict_proba(features)[:, 1],
+        }
+    )
+
+
+def write_parquet(scores: pd.DataFrame, path: Path) -> None:
+    """Write the scores, creating the folder, so a fresh output path just works."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    scores.to_parquet(path, index=False)
+
+
+def read_passengers(uri: str) -> pd.DataFrame | None:
+    """Load and validate the input without a target; log why and return None if bad."""
+    try:
+        return load_titanic(uri, require_target=False)
+    except DataNotFoundError:
+        logger.error("Input not found: %s: pass an existing file to --input", uri)
+    except DataValidationError as error:
+        logger.error("Invalid input: %s", error)
+    return None
+
+
+def read_model(model_uri: str, settings: Settings):
+    """Load the model through MLflow; log why and return None if it cannot."""
+    # Imported once the input is known good: mlflow takes seconds to load.
+    from {{ cookiecutter.module_name }}.tracking import TRACKING_FAILURES, load_model
+
+    try:
+        return load_model(model_uri, settings)
+    except TRACKING_FAILURES as error:
+        logger.error(
+            "Cannot load model %s (tracking URI %s): %s. Train one with "
+            "`python main.py` or pass --model-uri",
+            model_uri,
+            settings.mlflow_tracking_uri,
+            first_line(error),
+        )
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Load the passengers and the model, score, write; failures exit non-zero."""
+    args = build_parser().parse_args(argv)
+    configure_logging("INFO")
+    overrides = {"mlflow_tracking_uri": args.tracking_uri} if args.tracking_uri else {}
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as error:
+        logger.error("Invalid configuration: %s", describe_errors(error))
+        return EXIT_INVALID_INPUT
+    configure_logging(settings.log_level)
+    passengers = read_passengers(args.input)
+    if passengers is None:
+        return EXIT_INVALID_INPUT
+    model_uri = (
+        args.model_uri or f"models:/{settings.model_name}@{settings.model_alias}"
+    )
+    model = read_model(model_uri, settings)
+    if model is None:
+        return EXIT_NO_MODEL
+    scores = score(model, passengers)
+    write_parquet(scores, args.output)
+    logger.info(
+        "Scored %d passengers with %s: %d predicted to survive; wrote %s",
+        len(scores),
+        model_uri,
+        int(scores[PREDICTION].sum()),
+        args.output,
+    )
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,117 @@
+"""Batch scoring from the registry: output columns, probabilities, clear failures."""
+
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from {{ cookiecutter.module_name }} import predict
+from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
+
+pytestmark = pytest.mark.usefixtures("isolated_settings")
+
+SCORE_COLUMNS = ["survived_pred", "survival_probability"]
+
+
+@pytest.fixture
+def registry(trained_store, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Point predict at the shared store and its model; return the tracking flags."""
+    monkeypatch.setenv("MODEL_NAME", trained_store.model_name)
+    return ["--tracking-uri", trained_store.uri]
+
+
+@pytest.fixture
+def unscored_csv(raw_frame: pd.DataFrame, write_csv) -> Path:
+    """Passengers as serving data comes: no Survived column."""
+    return write_csv(raw_frame.drop(columns=["Survived"]), name="unscored.csv")
+
+
+def test_champion_scores_a_csv_without_target(
+    registry: list[str], unscored_csv: Path, raw_frame, tmp_path: Path
+) -> None:
+    """Ids, features, a 0/1 prediction and a probability for every passenger."""
+    output = tmp_path / "out" / "scores.parquet"
+    argv = ["--input", str(unscored_csv), "--output", str(output), *registry]
+    assert predict.main(argv) == 0
+    scores = pd.read_parquet(output)
+    assert list(scores.columns) == ["passenger_id", *INPUT_FEATURES, *SCORE_COLUMNS]
+    assert scores["passenger_id"].tolist() == raw_frame["PassengerId"].tolist()
+    assert set(scores["survived_pred"]) <= {0, 1}
+    assert scores["survival_probability"].between(0, 1).all()
+
+
+def test_explicit_model_uri_and_parquet_without_ids(
+    trained_store, registry: list[str], raw_frame, tmp_path: Path
+) -> None:
+    """--model-uri picks a version; without PassengerId the output has no id."""
+    source = tmp_path / "unscored.parquet"
+    raw_frame.drop(columns=["Survived", "PassengerId"]).to_parquet(source)
+    output = tmp_path / "scores.parquet"
+    model_uri = f"models:/{trained_store.model_name}/3"
+    argv = ["--input", str(source), "--output", str(output), "--model-uri", model_uri]
+    assert predict.main([*argv, *registry]) == 0
+    assert list(pd.read_parquet(output).columns) == [*INPUT_FEATURES, *SCORE_COLUMNS]
+
+
+def test_unknown_alias_is_a_clear_error(
+    registry: list[str], unscored_csv: Path, tmp_path: Path, monkeypatch, caplog
+) -> None:
+    """No version under the alias: one error naming the model URI, exit 3."""
+    monkeypatch.setenv("MODEL_ALIAS", "nobody")
+    output = tmp_path / "scores.parquet"
+    argv = ["--input", str(unscored_csv), "--output", str(output), *registry]
+    assert predict.main(argv) == 3
+    errors = [record for record in caplog.records if record.levelno == logging.ERROR]
+    assert len(errors) == 1
+    assert "@nobody" in errors[0].getMessage()
+    assert "not found" in errors[0].getMessage()
+    assert not output.exists()
+
+
+def test_missing_store_is_not_created(
+    unscored_csv: Path, tmp_path: Path, caplog
+) -> None:
+    """A wrong SQLite path is reported, not silently created as an empty store."""
+    store = tmp_path / "nowhere.db"
+    argv = ["--input", str(unscored_csv), "--output", str(tmp_path / "s.parquet")]
+    assert predict.main([*argv, "--tracking-uri", f"sqlite:///{store}"]) == 3
+    assert "no MLflow store" in caplog.text
+    assert not store.exists()
+
+
+def test_missing_input_file(tmp_path: Path, caplog) -> None:
+    """A wrong --input path is named, with exit code 2."""
+    missing = tmp_path / "missing.csv"
+    argv = ["--input", str(missing), "--output", str(tmp_path / "s.parquet")]
+    assert predict.main(argv) == 2
+    assert f"Input not found: {missing}" in caplog.text
+
+
+def test_bad_columns(raw_frame, write_csv, tmp_path: Path, caplog) -> None:
+    """Serving data still needs every feature column."""
+    path = write_csv(raw_frame.drop(columns=["Survived", "Sex"]))
+    argv = ["--input", str(path), "--output", str(tmp_path / "s.parquet")]
+    assert predict.main(argv) == 2
+    assert "missing required columns: Sex" in caplog.text
+
+
+def test_subprocess_failure_has_no_traceback(
+    unscored_csv: Path, tmp_path: Path
+) -> None:
+    """Run as `python -m`, a missing model exits non-zero with one clean line."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "{{ cookiecutter.module_name }}.predict"]
+        + ["--input", str(unscored_csv), "--output", str(tmp_path / "s.parquet")]
+        + ["--tracking-uri", f"sqlite:///{tmp_path}/nowhere.db"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 3
+    assert "no MLflow store" in completed.stderr
+    assert "Traceback" not in completed.stderr

@@ -1,0 +1,242 @@
+"""MLflow on a temporary SQLite store: runs, datasets, plots, registry and aliases."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import mlflow
+import pytest
+from mlflow import MlflowClient
+
+from {{ cookiecutter.module_name }}.config import Settings
+from {{ cookiecutter.module_name }}.data import load_titanic
+from {{ cookiecutter.module_name }}.features import (
+    INPUT_FEATURES,
+    split_features_target,
+)
+from {{ cookiecutter.module_name }}.tracking import (
+    CHALLENGER,
+    CHAMPION,
+    choose_alias,
+    connect,
+    git_commit,
+)
+
+PNG_MAGIC = b"\x89PNG"
+
+
+@pytest.fixture
+def client(trained_store) -> MlflowClient:
+    """A client on the shared store; also points mlflow's models:/ URIs at it."""
+    mlflow.set_tracking_uri(trained_store.uri)
+    return MlflowClient(tracking_uri=trained_store.uri)
+
+
+def test_first_version_becomes_champion(trained_store) -> None:
+    """With no champion yet, the first registered version takes the alias."""
+    promotion = trained_store.results[0].promotion
+    assert trained_store.results[0].registered_version == "1"
+    assert promotion.alias == CHAMPION
+    assert promotion.champion_version is None
+
+
+def test_better_version_takes_champion(trained_store) -> None:
+    """Real signal beats a random target, so version 2 replaces version 1."""
+    noise, good = trained_store.results[0], trained_store.results[1]
+    assert good.metrics["f1"] > noise.metrics["f1"]
+    assert good.promotion.alias == CHAMPION
+    assert good.promotion.champion_version == "1"
+    assert good.promotion.champion_score == pytest.approx(noise.metrics["f1"])
+    assert "beats champion version 1" in good.promotion.summary()
+
+
+def test_worse_version_becomes_challenger(trained_store) -> None:
+    """A version below the champion's score gets `challenger`, not `champion`."""
+    promotion = trained_store.results[2].promotion
+    assert promotion.alias == CHALLENGER
+    assert promotion.champion_version == "2"
+    assert promotion.score < promotion.champion_score
+
+
+def test_equal_score_keeps_champion(trained_store) -> None:
+    """Same data and seed give the same score: a tie does not move the champion."""
+    promotion = trained_store.results[3].promotion
+    assert promotion.score == promotion.champion_score
+    assert promotion.alias == CHALLENGER
+    assert "does not beat champion version 2" in promotion.summary()
+
+
+def test_registry_holds_versions_and_aliases(
+    trained_store, client: MlflowClient
+) -> None:
+    """Four versions; champion on the best, challenger on the latest non-winner."""
+    name = trained_store.model_name
+    aliases = client.get_registered_model(name).aliases
+    # The SQLite store gives versions as int, a server as str: compare as text.
+    assert {alias: str(version) for alias, version in aliases.items()} == {
+        CHAMPION: "2",
+        CHALLENGER: "4",
+    }
+    versions = client.search_model_versions(f"name = '{name}'")
+    assert sorted(int(version.version) for version in versions) == [1, 2, 3, 4]
+    tags = client.get_model_version(name, "3").tags
+    assert tags["promotion.alias"] == CHALLENGER
+    assert tags["promotion.champion_version"] == "2"
+
+
+def test_parent_run_has_one_child_per_grid_point(
+    trained_store, client: MlflowClient
+) -> None:
+    """Each grid point is a nested run with its params and CV mean and std."""
+    run_id = trained_store.results[1].promotion.run_id
+    parent = client.get_run(run_id)
+    children = client.search_runs(
+        [parent.info.experiment_id], f"tags.mlflow.parentRunId = '{run_id}'"
+    )
+    assert sorted(child.data.params["max_depth"] for child in children) == ["2", "3"]
+    for child in children:
+        assert child.data.params["n_estimators"] == "5"
+        assert {"cv_mean", "cv_std"} <= set(child.data.metrics)
+
+
+def test_parent_run_has_params_metrics_and_tags(
+    trained_store, client: MlflowClient
+) -> None:
+    """The winner, search settings, scores and provenance are on the parent run."""
+    result = trained_store.results[1]
+    run = client.get_run(result.promotion.run_id)
+    best = result.best_params["classifier__max_depth"]
+    assert run.data.params["max_depth"] == str(best)
+    assert run.data.params["cv_folds"] == "2"
+    assert run.data.metrics["cv_score"] == pytest.approx(result.cv_score)
+    for name in ("accuracy", "precision", "recall", "f1", "roc_auc"):
+        assert run.data.metrics[f"test_{name}"] == pytest.approx(result.metrics[name])
+    assert run.data.tags["data_uri"] == str(trained_store.good_csv)
+    assert run.data.tags["promotion.alias"] == CHAMPION
+    assert run.data.tags.get("git_commit") == git_commit()
+
+
+def test_parent_run_has_png_plots(
+    trained_store, client: MlflowClient, tmp_path: Path
+) -> None:
+    """The confusion matrix and ROC curve are stored as real PNG files."""
+    run_id = trained_store.results[1].promotion.run_id
+    names = {artifact.path for artifact in client.list_artifacts(run_id, "plots")}
+    assert names == {"plots/confusion_matrix.png", "plots/roc_curve.png"}
+    for name in names:
+        local = client.download_artifacts(run_id, name, str(tmp_path))
+        assert Path(local).read_bytes().startswith(PNG_MAGIC)
+
+
+def test_parent_run_has_train_and_test_datasets(
+    trained_store, client: MlflowClient
+) -> None:
+    """Both datasets are logged with their context and the data URI as source."""
+    run = client.get_run(trained_store.results[1].promotion.run_id)
+    contexts = {}
+    for dataset_input in run.inputs.dataset_inputs:
+        tags = {tag.key: tag.value for tag in dataset_input.tags}
+        contexts[tags["mlflow.data.context"]] = dataset_input.dataset
+    assert set(contexts) == {"training", "testing"}
+    assert all(str(trained_store.good_csv) in d.source for d in contexts.values())
+
+
+def test_champion_loads_with_signature_and_example(
+    trained_store, client: MlflowClient
+) -> None:
+    """models:/NAME@champion has a signature, an example, and predicts."""
+    uri = f"models:/{trained_store.model_name}@{CHAMPION}"
+    info = mlflow.models.get_model_info(uri)
+    assert info.signature.inputs.input_names() == INPUT_FEATURES
+    assert info.saved_input_example_info is not None
+    features, _ = split_features_target(load_titanic(str(trained_store.good_csv)))
+    model = mlflow.sklearn.load_model(uri)
+    probability = model.predict_proba(features)[:, 1]
+    assert ((probability >= 0) & (probability <= 1)).all()
+    assert set(model.predict(features)) <= {0, 1}
+
+
+def test_store_and_artifacts_stay_in_the_temporary_folder(
+    trained_store, client: MlflowClient
+) -> None:
+    """Nothing is written to the project: the artifacts live beside the store."""
+    run = client.get_run(trained_store.results[0].promotion.run_id)
+    assert run.info.artifact_uri.startswith(str(trained_store.folder))
+    project_root = Path(__file__).resolve().parents[1]
+    assert not (project_root / "mlruns").exists()
+
+
+@pytest.mark.parametrize(
+    ("score", "champion_version", "champion_score", "expected"),
+    [
+        (0.5, None, None, CHAMPION),
+        (0.8, "1", 0.7, CHAMPION),
+        (0.7, "1", 0.7, CHALLENGER),
+        (0.6, "1", 0.7, CHALLENGER),
+        (0.9, "1", None, CHALLENGER),
+    ],
+)
+def test_choose_alias(score, champion_version, champion_score, expected) -> None:
+    """Strictly better wins; ties and unknown champion scores keep the champion."""
+    assert choose_alias(score, champion_version, champion_score) == expected
+
+
+def test_git_commit_outside_a_repository(tmp_path: Path) -> None:
+    """No git checkout: no commit tag rather than an error."""
+    assert git_commit(tmp_path) is None
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_git_commit_inside_a_repository(tmp_path: Path) -> None:
+    """In a checkout, the tag is the HEAD commit."""
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
+    for command in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "x"]):
+        subprocess.run(["git", *command], cwd=tmp_path, env=env, check=True)
+    assert len(git_commit(tmp_path)) == 40
+
+
+def test_mlflow_is_imported_only_when_tracking() -> None:
+    """`import mlflow` takes seconds: training without tracking never pays for it."""
+    modules = "config, data, features, model, evaluate, plots, cli, train"
+    code = (
+        f"from {{ cookiecutter.module_name }} import {modules}; import main, sys; "
+        "assert 'mlflow' not in sys.modules, 'mlflow was imported'"
+    )
+    project_root = Path(__file__).resolve().parents[1]
+    completed = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=project_root,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+
+
+def test_connect_hands_settings_to_mlflow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """URI and credentials from .env reach MLflow, which reads only the environment."""
+    for name in ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"):
+        monkeypatch.setenv(name, "restored-after-the-test")
+    uri = f"sqlite:///{tmp_path}/never-created.db"
+    settings = Settings(
+        _env_file=None,
+        mlflow_tracking_uri=uri,
+        mlflow_tracking_username="jdoe",
+        mlflow_tracking_password="s3cret",
+    )
+    connect(settings)
+    assert mlflow.get_tracking_uri() == uri
+    assert os.environ["MLFLOW_TRACKING_USERNAME"] == "jdoe"
+    assert os.environ["MLFLOW_TRACKING_PASSWORD"] == "s3cret"
+    assert "s3cret" not in repr(settings)
+    assert not (tmp_path / "never-created.db").exists()
