@@ -25,7 +25,9 @@ ANSWERS_JSON = r"""{{ cookiecutter | tojson }}"""
 # root) is kept only when the answer has the value it is listed under. The tests
 # derive every bake's exact file set from this table.
 FILES_ONLY_WHEN: dict[str, dict[object, tuple[str, ...]]] = {
-    "include_api": {True: ()},
+    "include_api": {
+        True: ("app", "benchmarks", "tests/api_helpers.py", "tests/test_api*.py")
+    },
     "data_storage": {"s3": ()},
     "deployment": {"argocd": (), "kubernetes": ()},
 }

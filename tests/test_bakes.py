@@ -19,8 +19,9 @@ from hook_modules import post_gen
 from matrix import TEMPLATE_DIR
 
 PROJECT_TEMPLATE = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
-# Made by the post-generation hook (git, the venv and its editable install).
-SETUP_ARTIFACTS = (".git", ".venv", "src/*.egg-info")
+# Made by the post-generation hook (git, the venv and its editable install), and
+# Hypothesis' own cache (it ignores itself in git) when the baked suite has run.
+SETUP_ARTIFACTS = (".git", ".venv", "src/*.egg-info", ".hypothesis")
 DEBRIS = re.compile(r"\{\{-?\s*cookiecutter|\{%|%\}|\{#|#\}")
 LICENSE_FIRST_LINES = {
     "MIT": "MIT License",

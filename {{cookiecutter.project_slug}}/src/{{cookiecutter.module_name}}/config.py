@@ -104,3 +104,35 @@ class Settings(BaseSettings):
         if level not in LOG_LEVELS:
             raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
         return level
+{% if cookiecutter.include_api %}
+
+class ApiSettings(Settings):
+    """Settings of the serving API (app/): which model to serve and where to log."""
+
+    model_uri: str | None = Field(
+        default=None,
+        description="models:/ or runs:/ URI, or a local MLflow model folder; "
+        "unset serves models:/MODEL_NAME@MODEL_ALIAS.",
+    )
+    prediction_log_path: Path = Field(
+        default=Path("logs/predictions.jsonl"),
+        description="JSON-lines file receiving one line per predicted row.",
+    )
+    api_reload_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token POST /model/reload requires; unset leaves it open.",
+    )
+
+    @field_validator("model_uri", "api_reload_token", mode="before")
+    @classmethod
+    def blank_is_unset(cls, value: Any) -> Any:
+        """Read an empty `MODEL_URI=` line in .env as unset, not as an empty value."""
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @property
+    def served_model_uri(self) -> str:
+        """The model to serve: MODEL_URI, or the registry alias by default."""
+        return self.model_uri or f"models:/{self.model_name}@{self.model_alias}"
+{% endif %}

@@ -361,11 +361,11 @@ def load_model(model_uri: str, settings: Settings):
     """
     connect(settings)
     if model_uri.startswith(STORE_SCHEMES):
-        _check_local_store_exists(settings.mlflow_tracking_uri)
+        check_local_store_exists(settings.mlflow_tracking_uri)
     return mlflow.sklearn.load_model(model_uri)
 
 
-def _check_local_store_exists(tracking_uri: str) -> None:
+def check_local_store_exists(tracking_uri: str) -> None:
     """Refuse a missing SQLite file, which MLflow would silently create empty."""
     if not tracking_uri.startswith(SQLITE_PREFIX):
         return

@@ -1,0 +1,1 @@
+"""Serving API of the Titanic survival model: predictions over HTTP, monitored."""

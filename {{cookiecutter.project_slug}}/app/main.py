@@ -1,0 +1,129 @@
+"""The FastAPI application that uvicorn serves: `uvicorn app.main:app`."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+
+from {{ cookiecutter.module_name }} import __version__
+from {{ cookiecutter.module_name }}.cli import configure_logging, describe_errors
+from {{ cookiecutter.module_name }}.config import ApiSettings
+
+from app.inference import BatchPredictor
+from app.model_loader import ModelSlot, ModelUnavailableError
+from app.monitoring import ApiMetrics, MetricsMiddleware
+from app.prediction_log import PredictionLog
+from app.routes import router
+from app.state import ServingState
+
+logger = logging.getLogger(__name__)
+
+# 10,000 passengers take about 1.5 MB of JSON: room for indentation, no more.
+MAX_BODY_BYTES = 8 * 1024 * 1024
+DESCRIPTION = (
+    "Predicts whether a Titanic passenger survived, with the model registered in "
+    "MLflow. Send one passenger or a list to POST /predict, or one in the query "
+    "string of GET /predict."
+)
+
+
+def create_app(settings: ApiSettings | None = None) -> FastAPI:
+    """Build the app; without settings, they are read from the environment at startup.
+
+    Nothing is loaded or written here, only at startup: importing the module
+    (as uvicorn and the tests do) has no side effect.
+    """
+    metrics = ApiMetrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        """Load the model once before serving; flush the prediction log on exit."""
+        state = await start_serving(settings or read_settings(), metrics)
+        app.state.serving = state
+        try:
+            yield
+        finally:
+            state.prediction_log.close()
+
+    app = FastAPI(
+        title="Titanic survival API",
+        description=DESCRIPTION,
+        version=__version__,
+        lifespan=lifespan,
+        max_body_size=MAX_BODY_BYTES,
+    )
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_exception_handler(RequestValidationError, answer_invalid_request)
+    app.include_router(router)
+    return app
+
+
+def read_settings() -> ApiSettings:
+    """Read the settings, naming the faulty variables before startup fails."""
+    try:
+        return ApiSettings()
+    except ValidationError as error:
+        configure_logging("INFO")
+        logger.error("Invalid configuration: %s", describe_errors(error))
+        raise
+
+
+async def start_serving(settings: ApiSettings, metrics: ApiMetrics) -> ServingState:
+    """Open the prediction log and load the model; without one, start anyway.
+
+    A missing model (none registered yet, registry down) must not crash-loop
+    the service: /health answers, /ready says why it is not ready, and POST
+    /model/reload can load the model later.
+    """
+    configure_logging(settings.log_level)
+    models = ModelSlot(settings)
+    prediction_log = PredictionLog(settings.prediction_log_path)
+    prediction_log.open()
+    if settings.api_reload_token is None:
+        logger.warning("API_RELOAD_TOKEN is unset: anyone can call POST /model/reload")
+    try:
+        metrics.set_model(await models.load())
+    except ModelUnavailableError:
+        logger.warning("Started without a model: /ready and /predict answer 503")
+    return ServingState(
+        settings=settings,
+        models=models,
+        batcher=BatchPredictor(models, metrics),
+        prediction_log=prediction_log,
+        metrics=metrics,
+    )
+
+
+async def answer_invalid_request(
+    request: Request, error: RequestValidationError
+) -> Response:
+    """Answer 422 with each faulty field's location and message, not its value.
+
+    FastAPI's default echoes the input: a NaN in it is not valid JSON (a 500
+    instead of a 422), and a 10,000-row body would come back whole. ASCII JSON,
+    because a location may hold a lone surrogate from the body, which UTF-8
+    cannot encode.
+    """
+    detail = [_field_error(item) for item in error.errors()]
+    return Response(
+        json.dumps({"detail": detail}), status_code=422, media_type="application/json"
+    )
+
+
+def _field_error(error: dict[str, Any]) -> dict[str, Any]:
+    """Keep where and what: the location, the message and the error type."""
+    message = error["msg"]
+    reason = error.get("ctx", {}).get("error")
+    if error["type"] == "json_invalid" and reason:
+        message = f"{message}: {reason}"
+    return {"loc": list(error["loc"]), "msg": message, "type": error["type"]}
+
+
+app = create_app()

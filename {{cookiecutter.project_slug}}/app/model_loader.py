@@ -1,0 +1,238 @@
+"""Find the model to serve in MLflow, load it once, and hold it with its metadata."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from {{ cookiecutter.module_name }}.cli import first_line
+from {{ cookiecutter.module_name }}.config import ApiSettings
+from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
+
+from app.forest import Probabilities, direct_forest_probabilities
+from app.schemas import PASSENGER_EXAMPLES
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
+    from mlflow.entities import Run
+    from mlflow.entities.model_registry import ModelVersion
+
+logger = logging.getLogger(__name__)
+
+# models:/NAME@ALIAS and models:/NAME/VERSION name a registry version; other URIs
+# (runs:/, a folder, models:/m-<id>) are served without one.
+REGISTRY_URI = re.compile(
+    r"models:/(?P<name>[^/@]+)(?:@(?P<alias>[^/@]+)|/(?P<version>\d+))"
+)
+SURVIVAL_CLASSES = {0, 1}
+NOT_LOADED = "no model loaded yet"
+
+
+class ModelUnavailableError(RuntimeError):
+    """The model could not be loaded; the message says which one and why."""
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A fitted pipeline ready to predict, with where it came from and how it scored."""
+
+    pipeline: Any
+    name: str
+    version: str | None
+    alias: str | None
+    uri: str
+    source: str
+    run_id: str | None
+    metrics: dict[str, float]
+    trained_at: str | None
+    loaded_at: str
+    positive_column: int
+    probabilities: Probabilities
+
+    def predict(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Give each row's class and survival probability from one pass.
+
+        The class is the most probable one, exactly what the pipeline's predict
+        returns, without paying for a second pass through the forest.
+        """
+        probabilities = self.probabilities(frame)
+        survived = self.pipeline.classes_.take(probabilities.argmax(axis=1))
+        return survived, probabilities[:, self.positive_column]
+
+    def describe(self) -> dict[str, Any]:
+        """Everything but the pipeline, for GET /model and the logs."""
+        return {
+            "name": self.name,
+            "version": self.version,
+            "alias": self.alias,
+            "uri": self.uri,
+            "source": self.source,
+            "run_id": self.run_id,
+            "metrics": self.metrics,
+            "trained_at": self.trained_at,
+            "loaded_at": self.loaded_at,
+        }
+
+
+def load_model(settings: ApiSettings) -> LoadedModel:
+    """Load the configured model, pinned to one version, and check that it predicts.
+
+    An alias is resolved to its version first, then that version is loaded: the
+    reported version is the served one even if the alias moves meanwhile.
+    """
+    # Imported here, at startup or reload only: mlflow takes seconds to import.
+    from mlflow import MlflowClient
+    from mlflow.models import get_model_info
+
+    from {{ cookiecutter.module_name }} import tracking
+
+    uri = settings.served_model_uri
+    tracking.connect(settings)
+    if uri.startswith(tracking.STORE_SCHEMES):
+        tracking.check_local_store_exists(settings.mlflow_tracking_uri)
+    registry_uri = REGISTRY_URI.fullmatch(uri)
+    version = None
+    if registry_uri is not None:
+        version = _registry_version(MlflowClient(), registry_uri)
+        source = f"models:/{version.name}/{version.version}"
+    else:
+        source = uri
+    pipeline = tracking.load_model(source, settings)
+    run_id = version.run_id if version else get_model_info(source).run_id
+    run = _training_run(run_id, settings)
+    return LoadedModel(
+        pipeline=pipeline,
+        name=version.name if version else settings.model_name,
+        version=str(version.version) if version else None,
+        alias=registry_uri["alias"] if registry_uri else None,
+        uri=uri,
+        source=source,
+        run_id=run_id,
+        metrics=dict(run.data.metrics) if run else {},
+        trained_at=_utc_iso(run.info.start_time) if run else None,
+        loaded_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        positive_column=_positive_column(pipeline, source),
+        probabilities=_fastest_probabilities(pipeline, source),
+    )
+
+
+def _registry_version(client: MlflowClient, registry_uri: re.Match) -> ModelVersion:
+    """Ask the registry which version the alias or number designates."""
+    name, alias, version = registry_uri.group("name", "alias", "version")
+    if alias is not None:
+        return client.get_model_version_by_alias(name, alias)
+    return client.get_model_version(name, version)
+
+
+def _training_run(run_id: str | None, settings: ApiSettings) -> Run | None:
+    """Fetch the run that trained the model, for its metrics; None if unreadable."""
+    from mlflow import MlflowClient
+
+    from {{ cookiecutter.module_name }} import tracking
+
+    if run_id is None:
+        return None
+    try:
+        tracking.check_local_store_exists(settings.mlflow_tracking_uri)
+        return MlflowClient().get_run(run_id)
+    except tracking.TRACKING_FAILURES as error:
+        logger.warning(
+            "No training metrics: cannot read run %s: %s", run_id, first_line(error)
+        )
+        return None
+
+
+def _positive_column(pipeline: Any, source: str) -> int:
+    """Find the column of class 1 in predict_proba, refusing non-survival models."""
+    classes = getattr(pipeline, "classes_", None)
+    if classes is None or set(classes.tolist()) != SURVIVAL_CLASSES:
+        raise ValueError(f"{source} is not a 0/1 classifier (classes: {classes})")
+    return classes.tolist().index(1)
+
+
+def _fastest_probabilities(pipeline: Any, source: str) -> Probabilities:
+    """Check that the model scores the documented examples, as fast as it can.
+
+    The direct forest path is used only where it gives predict_proba's numbers
+    exactly. A model that cannot score the examples is refused here rather than
+    at its first request; these first calls also warm the pipeline up.
+    """
+    examples = pd.DataFrame(PASSENGER_EXAMPLES, columns=INPUT_FEATURES)
+    expected = pipeline.predict_proba(examples)
+    direct = direct_forest_probabilities(pipeline)
+    if direct is None:
+        return pipeline.predict_proba
+    if not np.array_equal(direct(examples), expected):
+        logger.warning(
+            "Direct forest scoring of %s differs: using predict_proba", source
+        )
+        return pipeline.predict_proba
+    return direct
+
+
+def _utc_iso(milliseconds: int) -> str:
+    """Turn MLflow's epoch milliseconds into a readable UTC timestamp."""
+    return datetime.fromtimestamp(milliseconds / 1000, UTC).isoformat(
+        timespec="seconds"
+    )
+
+
+class ModelSlot:
+    """The model being served, replaced whole on reload so no request sees half."""
+
+    def __init__(self, settings: ApiSettings) -> None:
+        """Start empty: load() fills it, at startup and on each reload."""
+        self.settings = settings
+        self.current: LoadedModel | None = None
+        # Why the last load failed, for /ready and the 503s; None once one worked.
+        self.failure: str | None = NOT_LOADED
+        self._lock = asyncio.Lock()
+
+    async def load(self) -> LoadedModel:
+        """Load the configured model off the event loop; on failure keep the old one.
+
+        Requests keep being served by the current model while the new one loads;
+        concurrent reloads wait for each other instead of loading twice at once.
+        """
+        uri = self.settings.served_model_uri
+        async with self._lock:
+            try:
+                model = await asyncio.to_thread(load_model, self.settings)
+            except Exception as error:
+                # Anything can fail here (registry down, no such alias, a model
+                # that does not unpickle): the API must stay up and say why.
+                self.failure = f"cannot load model {uri}: {first_line(error)}"
+                logger.error(
+                    "%s (tracking URI %s)",
+                    self.failure,
+                    self.settings.mlflow_tracking_uri,
+                )
+                logger.debug("Model loading failed", exc_info=True)
+                raise ModelUnavailableError(self.failure) from error
+            self.current, self.failure = model, None
+            _exempt_from_collection()
+        logger.info(
+            "Serving %s version %s from %s", model.name, model.version, model.source
+        )
+        return model
+
+
+def _exempt_from_collection() -> None:
+    """Take the long-lived objects out of the garbage collector's sight.
+
+    mlflow, scikit-learn and the model leave hundreds of thousands of objects
+    that every full collection would scan again, pausing requests for tens of
+    milliseconds (most of the tail latency of large requests). Unfreezing
+    first lets one collection free a replaced model before the new freeze.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()

@@ -1,0 +1,230 @@
+"""The endpoints: health, readiness, predictions, the model, its reload, metrics."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import uuid
+from time import perf_counter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic_core import to_json
+
+from app.inference import passenger_columns
+from app.model_loader import LoadedModel, ModelUnavailableError
+from app.monitoring import METRICS_CONTENT_TYPE
+from app.schemas import (
+    PASSENGER_EXAMPLE,
+    PASSENGER_EXAMPLES,
+    ErrorMessage,
+    ModelDescription,
+    Passenger,
+    PassengerPayload,
+    PredictionResponse,
+    Readiness,
+    ReloadResponse,
+)
+from app.state import ServingState, serving_state
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter()
+State = Annotated[ServingState, Depends(serving_state)]
+bearer_token = HTTPBearer(
+    auto_error=False, description="API_RELOAD_TOKEN, required when it is set."
+)
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# A caller's request id is kept if it is short and plain, else a new one is made.
+CALLER_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+NO_MODEL = {503: {"model": ErrorMessage, "description": "No model is loaded."}}
+PAYLOAD_EXAMPLES = {
+    "one passenger": {"value": PASSENGER_EXAMPLE},
+    "several passengers": {"value": PASSENGER_EXAMPLES},
+}
+
+
+@router.get("/health", summary="Liveness: the process is up")
+async def health() -> dict[str, str]:
+    """Answer as long as the process runs, with or without a model."""
+    return {"status": "ok"}
+
+
+@router.get(
+    "/ready",
+    summary="Readiness: a model is loaded",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "No model is loaded."}},
+)
+async def ready(state: State) -> JSONResponse:
+    """Say whether predictions can be served, with which model or why not."""
+    model = state.models.current
+    if model is None:
+        readiness = Readiness(ready=False, reason=state.models.failure)
+        return JSONResponse(readiness.model_dump(), status_code=503)
+    readiness = Readiness(
+        ready=True, model_name=model.name, model_version=model.version
+    )
+    return JSONResponse(readiness.model_dump())
+
+
+@router.post(
+    "/predict",
+    summary="Predict survival of one passenger or a list of them",
+    response_model=PredictionResponse,
+    responses={
+        **NO_MODEL,
+        413: {"model": ErrorMessage, "description": "The body is too large."},
+    },
+)
+async def predict(
+    request: Request,
+    state: State,
+    passengers: Annotated[PassengerPayload, Body(openapi_examples=PAYLOAD_EXAMPLES)],
+) -> Response:
+    """Score a JSON object (one passenger) or array (up to 10,000 passengers)."""
+    batch = passengers if isinstance(passengers, list) else [passengers]
+    return await _score(request, state, batch)
+
+
+@router.get(
+    "/predict",
+    summary="Predict survival of one passenger given in the query string",
+    response_model=PredictionResponse,
+    responses=NO_MODEL,
+)
+async def predict_from_query(
+    request: Request, state: State, passenger: Annotated[Passenger, Query()]
+) -> Response:
+    """Score one passenger: /predict?pclass=3&sex=female&age=29&sib_sp=0&parch=0."""
+    return await _score(request, state, [passenger])
+
+
+@router.get(
+    "/model",
+    summary="The served model and its training metrics",
+    response_model=ModelDescription,
+    responses=NO_MODEL,
+)
+async def model_description(state: State) -> dict[str, Any]:
+    """Describe the served model: name, version, source, metrics, training date."""
+    return _current_model(state).describe()
+
+
+def require_reload_token(
+    state: State,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_token)],
+) -> None:
+    """Let a reload through only with the configured bearer token, if one is set."""
+    expected = state.settings.api_reload_token
+    if expected is None:
+        return
+    if credentials is None:
+        raise HTTPException(
+            status_code=401,
+            detail="Send the reload token as Authorization: Bearer <API_RELOAD_TOKEN>",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    # Bytes, not str: compare_digest refuses non-ASCII text, which headers may hold.
+    if not secrets.compare_digest(
+        credentials.credentials.encode(), expected.get_secret_value().encode()
+    ):
+        raise HTTPException(status_code=403, detail="Wrong reload token")
+
+
+@router.post(
+    "/model/reload",
+    summary="Load the configured model again, e.g. after a new champion",
+    response_model=ReloadResponse,
+    responses={
+        401: {"model": ErrorMessage, "description": "No bearer token was sent."},
+        403: {"model": ErrorMessage, "description": "The token is wrong."},
+        503: {
+            "model": ErrorMessage,
+            "description": "Loading failed; the previous model is still served.",
+        },
+    },
+    dependencies=[Depends(require_reload_token)],
+)
+async def reload_model(state: State) -> dict[str, Any]:
+    """Load the model the settings name now, then swap it in without a restart."""
+    previous = state.models.current
+    previous_version = previous.version if previous else None
+    try:
+        model = await state.models.load()
+    except ModelUnavailableError as error:
+        kept = f"; still serving version {previous_version}" if previous else ""
+        raise HTTPException(status_code=503, detail=f"{error}{kept}") from error
+    state.metrics.set_model(model)
+    logger.info("Reloaded: version %s replaces %s", model.version, previous_version)
+    return {**model.describe(), "previous_version": previous_version}
+
+
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={200: {"content": {METRICS_CONTENT_TYPE: {}}}},
+)
+async def metrics(state: State) -> Response:
+    """Export request, latency, prediction and model metrics for Prometheus."""
+    return Response(state.metrics.exposition(), media_type=METRICS_CONTENT_TYPE)
+
+
+def _current_model(state: ServingState) -> LoadedModel:
+    """Return the served model, or answer 503 with the reason there is none."""
+    model = state.models.current
+    if model is None:
+        raise HTTPException(status_code=503, detail=state.models.failure)
+    return model
+
+
+async def _score(
+    request: Request, state: ServingState, passengers: list[Passenger]
+) -> Response:
+    """Score the passengers, log each row, and answer with the model that scored."""
+    _current_model(state)
+    start = perf_counter()
+    columns = passenger_columns(passengers)
+    try:
+        scores = await state.batcher.predict(columns, len(passengers))
+    except ModelUnavailableError as error:
+        raise HTTPException(status_code=503, detail=str(error)) from error
+    latency_ms = (perf_counter() - start) * 1000
+    request_id = _request_id(request)
+    passenger_ids = [passenger.passenger_id for passenger in passengers]
+    state.metrics.count_predictions(scores.survived)
+    state.prediction_log.write(request_id, passenger_ids, columns, scores, latency_ms)
+    body = {
+        "request_id": request_id,
+        "model_name": scores.model.name,
+        "model_version": scores.model.version,
+        "predictions": [
+            {
+                "passenger_id": passenger_id,
+                "survived": survived,
+                "survival_probability": probability,
+            }
+            for passenger_id, survived, probability in zip(
+                passenger_ids, scores.survived, scores.probability, strict=True
+            )
+        ],
+    }
+    # Serialised here, in one call: FastAPI would validate the body again first.
+    return Response(
+        to_json(body),
+        media_type="application/json",
+        headers={REQUEST_ID_HEADER: request_id},
+    )
+
+
+def _request_id(request: Request) -> str:
+    """Reuse the caller's X-Request-ID when it is plain enough, else make one."""
+    given = request.headers.get(REQUEST_ID_HEADER, "")
+    if CALLER_REQUEST_ID.fullmatch(given):
+        return given
+    return uuid.uuid4().hex

@@ -1,0 +1,28 @@
+"""What the app keeps between requests: the model, its batcher, the log, the metrics."""
+
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from {{ cookiecutter.module_name }}.config import ApiSettings
+
+from app.inference import BatchPredictor
+from app.model_loader import ModelSlot
+from app.monitoring import ApiMetrics
+from app.prediction_log import PredictionLog
+
+
+@dataclass(frozen=True)
+class ServingState:
+    """The long-lived objects the lifespan builds and the routes use."""
+
+    settings: ApiSettings
+    models: ModelSlot
+    batcher: BatchPredictor
+    prediction_log: PredictionLog
+    metrics: ApiMetrics
+
+
+async def serving_state(request: Request) -> ServingState:
+    """Give a route the state built at startup (a FastAPI dependency)."""
+    return request.app.state.serving

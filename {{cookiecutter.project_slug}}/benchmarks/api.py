@@ -1,0 +1,354 @@
+"""Benchmark the serving API against `mlflow models serve` on the same model.
+
+Run from the project root with its virtual environment and the Kaggle data:
+
+    TITANIC_CSV=path/to/titanic.csv python benchmarks/api.py
+
+It trains a model into a temporary MLflow store, starts both servers on
+127.0.0.1 (one worker each), then sends the same passengers to each: one-row
+requests, then 1,000-row batches, from concurrent clients. It prints requests
+per second and latency percentiles, and our figures over MLflow's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from {{ cookiecutter.module_name }}.data import load_titanic
+from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+logger = logging.getLogger("benchmarks.api")
+
+HOST = "127.0.0.1"
+MODEL_NAME = "{{ cookiecutter.module_name }}"
+STARTUP_TIMEOUT_S = 180
+TRAINING_TIMEOUT_S = 600
+REQUEST_TIMEOUT_S = 60
+# Each scenario stops early past this time, whatever its request count.
+SCENARIO_DEADLINE_S = 300
+BATCH_ROWS = 1_000
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running HTTP server under test, and how to talk to it."""
+
+    name: str
+    port: int
+    path: str
+    payload: Callable[[list[dict]], object]
+    started_in_s: float
+
+
+@dataclass(frozen=True)
+class Result:
+    """Throughput and latency of one scenario against one server."""
+
+    requests: int
+    seconds: float
+    latencies_ms: list[float]
+
+    @property
+    def throughput(self) -> float:
+        """Requests answered per second of wall time."""
+        return self.requests / self.seconds
+
+    def percentile(self, share: float) -> float:
+        """Latency under which `share` of the requests were answered, in ms."""
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def main() -> int:
+    """Train, start both servers, measure each scenario, print the comparison."""
+    args = parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    data_uri = os.environ.get("TITANIC_CSV")
+    if not data_uri:
+        logger.error("Set TITANIC_CSV to the Kaggle training file")
+        return 2
+    passengers = passenger_records(data_uri)
+    with tempfile.TemporaryDirectory(prefix="api-benchmark-") as folder:
+        workdir = Path(folder)
+        tracking_uri = f"sqlite:///{workdir / 'mlflow.db'}"
+        train(data_uri, workdir, tracking_uri)
+        with (
+            serve_ours(workdir, tracking_uri) as ours,
+            serve_mlflow(workdir, tracking_uri) as theirs,
+        ):
+            check_same_predictions(ours, theirs, passengers[:BATCH_ROWS])
+            scenarios = {
+                "1 row": (args.one_row_requests, 1),
+                f"{BATCH_ROWS} rows": (args.batch_requests, BATCH_ROWS),
+            }
+            results = {
+                (scenario, server.name): measure(
+                    server, passengers, rows, count, args.concurrency
+                )
+                for scenario, (count, rows) in scenarios.items()
+                for server in (ours, theirs)
+            }
+            print_report(results, (ours, theirs), args.concurrency)
+    return 0
+
+
+def parse_args() -> argparse.Namespace:
+    """Read the request counts and the concurrency."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--one-row-requests", type=int, default=2_000)
+    parser.add_argument("--batch-requests", type=int, default=100)
+    parser.add_argument("--concurrency", type=int, default=8)
+    return parser.parse_args()
+
+
+def passenger_records(data_uri: str) -> list[dict]:
+    """Real passengers as JSON-ready records, repeated to fill a 1,000-row batch."""
+    features = load_titanic(data_uri)[INPUT_FEATURES]
+    repeated = pd.concat([features] * (BATCH_ROWS // len(features) + 1))
+    # Through JSON, as a client would send them: NaN becomes null.
+    return json.loads(repeated.head(BATCH_ROWS).to_json(orient="records"))
+
+
+def train(data_uri: str, workdir: Path, tracking_uri: str) -> None:
+    """Train and register the champion with the project's own command line."""
+    logger.info("Training the model (default grid) into %s", workdir)
+    subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "main.py"), "--data-uri", data_uri]
+        + ["--model-dir", str(workdir / "models"), "--tracking-uri", tracking_uri],
+        cwd=workdir,
+        check=True,
+        capture_output=True,
+        timeout=TRAINING_TIMEOUT_S,
+    )
+
+
+@contextmanager
+def serve_ours(workdir: Path, tracking_uri: str) -> Iterator[Server]:
+    """Run `uvicorn app.main:app` with one worker, as the README says."""
+    env = {
+        "MLFLOW_TRACKING_URI": tracking_uri,
+        "MODEL_NAME": MODEL_NAME,
+        "PREDICTION_LOG_PATH": str(workdir / "logs" / "predictions.jsonl"),
+        "LOG_LEVEL": "WARNING",
+    }
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "app.main:app"]
+    command += ["--host", HOST, "--port", str(port), "--workers", "1"]
+    # The prediction log also goes to stdout: drop it, the file is enough here.
+    with running(command, env, "/ready", port, workdir / "api.err") as started_in_s:
+        yield Server("api", port, "/predict", lambda rows: rows, started_in_s)
+
+
+@contextmanager
+def serve_mlflow(workdir: Path, tracking_uri: str) -> Iterator[Server]:
+    """Run `mlflow models serve` on the same champion, in this environment."""
+    port = free_port()
+    command = [sys.executable, "-m", "mlflow", "models", "serve"]
+    command += ["-m", f"models:/{MODEL_NAME}@champion", "--env-manager", "local"]
+    command += ["-h", HOST, "-p", str(port)]
+    # It starts `uvicorn` through a shell: the venv's bin must be on the PATH.
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    env = {"MLFLOW_TRACKING_URI": tracking_uri, "PATH": path}
+    with running(command, env, "/ping", port, workdir / "mlflow.err") as started_in_s:
+        yield Server(
+            "mlflow",
+            port,
+            "/invocations",
+            lambda rows: {"dataframe_records": rows},
+            started_in_s,
+        )
+
+
+@contextmanager
+def running(
+    command: list[str],
+    env: dict[str, str],
+    ready_path: str,
+    port: int,
+    errors: Path,
+) -> Iterator[float]:
+    """Start a server, wait until it answers 200 on ready_path, stop it after.
+
+    Its output goes to files, not pipes: a pipe nobody reads would fill up and
+    block the server mid-benchmark.
+    """
+    start = time.perf_counter()
+    with errors.open("w") as error_file:
+        process = subprocess.Popen(
+            command,
+            cwd=PROJECT_ROOT,
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=error_file,
+        )
+    try:
+        started_in_s = wait_ready(process, port, ready_path, start, errors)
+        logger.info("%s ready in %.1f s", " ".join(command[2:4]), started_in_s)
+        yield started_in_s
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wait_ready(
+    process: subprocess.Popen,
+    port: int,
+    ready_path: str,
+    start: float,
+    errors: Path,
+) -> float:
+    """Poll until the server is ready; fail if it exits or takes too long."""
+    while time.perf_counter() - start < STARTUP_TIMEOUT_S:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {errors.read_text()[-2000:]}")
+        try:
+            connection = http.client.HTTPConnection(HOST, port, timeout=1)
+            connection.request("GET", ready_path)
+            if connection.getresponse().status == 200:
+                return time.perf_counter() - start
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"not ready after {STARTUP_TIMEOUT_S} s")
+
+
+def free_port() -> int:
+    """Ask the system for a free port on the loopback interface."""
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def post(
+    connection: http.client.HTTPConnection, path: str, body: bytes
+) -> tuple[float, bytes]:
+    """Send one JSON request on a kept-alive connection; return ms and the body."""
+    start = time.perf_counter()
+    connection.request(
+        "POST", path, body=body, headers={"Content-Type": "application/json"}
+    )
+    response = connection.getresponse()
+    content = response.read()
+    elapsed_ms = (time.perf_counter() - start) * 1000
+    if response.status != 200:
+        raise RuntimeError(f"{path} answered {response.status}: {content[:300]!r}")
+    return elapsed_ms, content
+
+
+def check_same_predictions(ours: Server, theirs: Server, rows: list[dict]) -> None:
+    """Make sure both servers run the same model: same classes for 1,000 rows."""
+    answers = []
+    for server in (ours, theirs):
+        connection = http.client.HTTPConnection(HOST, server.port, REQUEST_TIMEOUT_S)
+        _, content = post(
+            connection, server.path, json.dumps(server.payload(rows)).encode()
+        )
+        answers.append(json.loads(content))
+        connection.close()
+    our_classes = [row["survived"] for row in answers[0]["predictions"]]
+    if our_classes != answers[1]["predictions"]:
+        raise RuntimeError("the two servers disagree: not the same model")
+    logger.info("Both servers predict the same classes for %d rows", len(rows))
+
+
+def measure(
+    server: Server,
+    passengers: list[dict],
+    rows: int,
+    count: int,
+    concurrency: int,
+) -> Result:
+    """Send `count` requests of `rows` passengers from `concurrency` clients."""
+    bodies = [
+        json.dumps(server.payload(passengers[start : start + rows])).encode()
+        for start in range(0, len(passengers) - rows + 1, max(rows, 1))
+    ]
+    # The clients share the requests: the first ones send one more if need be.
+    shares = [
+        count // concurrency + (index < count % concurrency)
+        for index in range(concurrency)
+    ]
+
+    def client(index: int, requests: int, deadline: float) -> list[float]:
+        """One kept-alive connection sending its share of the requests."""
+        connection = http.client.HTTPConnection(HOST, server.port, REQUEST_TIMEOUT_S)
+        latencies = []
+        for number in range(requests):
+            if time.perf_counter() > deadline:
+                break
+            body = bodies[(index + number * concurrency) % len(bodies)]
+            latencies.append(post(connection, server.path, body)[0])
+        connection.close()
+        return latencies
+
+    with ThreadPoolExecutor(concurrency) as pool:
+        warm_up = [max(1, share // 10) for share in shares]
+        deadline = time.perf_counter() + SCENARIO_DEADLINE_S
+        list(pool.map(client, range(concurrency), warm_up, [deadline] * concurrency))
+        start = time.perf_counter()
+        deadline = start + SCENARIO_DEADLINE_S
+        answered = pool.map(
+            client, range(concurrency), shares, [deadline] * concurrency
+        )
+        latencies = [latency for share in answered for latency in share]
+        seconds = time.perf_counter() - start
+    logger.info(
+        "%s, %d rows: %d requests in %.1f s", server.name, rows, len(latencies), seconds
+    )
+    return Result(len(latencies), seconds, latencies)
+
+
+def print_report(
+    results: dict[tuple[str, str], Result],
+    servers: tuple[Server, Server],
+    concurrency: int,
+) -> None:
+    """Print one line per scenario and server, then our figures over MLflow's."""
+    ours, theirs = servers
+    print(f"\nConcurrency {concurrency}, one worker each, on 127.0.0.1\n")
+    header = f"{'scenario':<12}{'server':<8}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}"
+    print(header)
+    print("-" * len(header))
+    for (scenario, name), result in results.items():
+        print(
+            f"{scenario:<12}{name:<8}{result.throughput:>10.1f}"
+            f"{result.percentile(0.5):>10.1f}{result.percentile(0.99):>10.1f}"
+        )
+    print("\nRatios, api / mlflow (throughput: higher is better; latency: lower)\n")
+    for scenario in dict.fromkeys(scenario for scenario, _ in results):
+        mine, other = results[scenario, ours.name], results[scenario, theirs.name]
+        print(
+            f"{scenario:<12}throughput x{mine.throughput / other.throughput:.1f}, "
+            f"p50 x{mine.percentile(0.5) / other.percentile(0.5):.2f}, "
+            f"p99 x{mine.percentile(0.99) / other.percentile(0.99):.2f}"
+        )
+    print(
+        f"\nStartup to ready: api {ours.started_in_s:.1f} s, "
+        f"mlflow {theirs.started_in_s:.1f} s"
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

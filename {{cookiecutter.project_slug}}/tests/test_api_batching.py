@@ -1,0 +1,127 @@
+"""Shared batches: concurrent requests scored together, each getting its own rows."""
+
+import asyncio
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from app.inference import BatchPredictor, passenger_columns
+from app.model_loader import ModelUnavailableError
+from app.monitoring import ApiMetrics
+from app.schemas import PASSENGER_EXAMPLE, Passenger
+
+
+class EchoModel:
+    """Stand-in model whose answers reveal which row they belong to."""
+
+    def __init__(self) -> None:
+        """Record the size of every batch it is given."""
+        self.batch_sizes: list[int] = []
+
+    def predict(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Class from the parity of sib_sp, probability from the fare."""
+        self.batch_sizes.append(len(frame))
+        return frame["sib_sp"].to_numpy() % 2, frame["fare"].to_numpy() / 1000
+
+
+class BrokenModel:
+    """Stand-in model that fails on every call."""
+
+    def predict(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Fail as a model given unusable input would."""
+        raise RuntimeError("model exploded")
+
+
+def request_rows(first: int, count: int) -> tuple[dict, int]:
+    """Columns of `count` passengers whose sib_sp and fare encode their number."""
+    passengers = [
+        Passenger(**{**PASSENGER_EXAMPLE, "sib_sp": number % 20, "fare": number})
+        for number in range(first, first + count)
+    ]
+    return passenger_columns(passengers), count
+
+
+def batcher_with(model, **options) -> BatchPredictor:
+    """A batcher on a slot holding `model`."""
+    slot = SimpleNamespace(current=model, failure=None if model else "no model")
+    return BatchPredictor(slot, ApiMetrics(), **options)
+
+
+def test_concurrent_requests_share_a_call_and_get_their_own_rows() -> None:
+    """Twenty requests at once: fewer model calls, every answer in its own order."""
+    model = EchoModel()
+    batcher = batcher_with(model)
+
+    async def score_all() -> list:
+        """Send the requests together, as concurrent clients would."""
+        return await asyncio.gather(
+            *(batcher.predict(*request_rows(10 * index, 3)) for index in range(20))
+        )
+
+    answers = asyncio.run(score_all())
+    assert sum(model.batch_sizes) == 60
+    assert len(model.batch_sizes) < 20
+    for index, scores in enumerate(answers):
+        numbers = range(10 * index, 10 * index + 3)
+        assert scores.probability == [number / 1000 for number in numbers]
+        assert scores.survived == [number % 20 % 2 for number in numbers]
+        assert scores.model is model
+
+
+def test_batches_stay_under_max_rows() -> None:
+    """Requests are not merged past max_rows; a single larger one still passes."""
+    model = EchoModel()
+    batcher = batcher_with(model, max_rows=10)
+
+    async def score_all() -> None:
+        """Two 6-row requests and one of 12."""
+        await asyncio.gather(
+            batcher.predict(*request_rows(0, 6)),
+            batcher.predict(*request_rows(6, 6)),
+            batcher.predict(*request_rows(12, 12)),
+        )
+
+    asyncio.run(score_all())
+    assert model.batch_sizes == [6, 6, 12]
+
+
+def test_lone_request_is_not_held_back() -> None:
+    """After a busy batch, a lone request waits at most max_wait_s, then alone."""
+    model = EchoModel()
+    batcher = batcher_with(model, max_wait_s=0.05)
+
+    async def busy_then_alone() -> float:
+        """Five requests together, then one on its own, timed."""
+        await asyncio.gather(*(batcher.predict(*request_rows(i, 1)) for i in range(5)))
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        await batcher.predict(*request_rows(99, 1))
+        return loop.time() - start
+
+    assert asyncio.run(busy_then_alone()) < 1
+    assert model.batch_sizes[-1] == 1
+
+
+def test_model_failure_reaches_every_request_of_the_batch() -> None:
+    """A failing model call fails each of its requests, and the next ones too."""
+    batcher = batcher_with(BrokenModel())
+
+    async def score_all() -> list:
+        """Two requests in one batch."""
+        return await asyncio.gather(
+            batcher.predict(*request_rows(0, 2)),
+            batcher.predict(*request_rows(2, 2)),
+            return_exceptions=True,
+        )
+
+    errors = asyncio.run(score_all())
+    assert [str(error) for error in errors] == ["model exploded"] * 2
+
+
+def test_no_model_is_reported() -> None:
+    """An empty slot gives ModelUnavailableError, which the API turns into 503."""
+    batcher = batcher_with(None)
+    with pytest.raises(ModelUnavailableError, match="no model"):
+        asyncio.run(batcher.predict(*request_rows(0, 1)))
