@@ -26,9 +26,9 @@ ANSWERS_JSON = r"""{{ cookiecutter | tojson }}"""
 # derive every bake's exact file set from this table.
 FILES_ONLY_WHEN: dict[str, dict[object, tuple[str, ...]]] = {
     "include_api": {
-        True: ("app", "benchmarks", "tests/api_helpers.py", "tests/test_api*.py")
+        True: ("app", "benchmarks/api.py", "tests/api_helpers.py", "tests/test_api*.py")
     },
-    "data_storage": {"s3": ()},
+    "data_storage": {"s3": ("tests/test_s3.py",)},
     "deployment": {"argocd": (), "kubernetes": ()},
 }
 

@@ -30,7 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--data-uri",
-        help="CSV or Parquet file, or folder of Parquet files (overrides DATA_URI)",
+        help="CSV or Parquet file, or folder of Parquet files: local path, "
+        "https:// URL or s3:// URI (overrides DATA_URI)",
     )
     parser.add_argument(
         "--model-dir",
@@ -129,11 +130,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INVALID_INPUT
     configure_logging(settings.log_level)
     # Imported here: scikit-learn takes seconds to load and --help needs none of it.
-    from {{ cookiecutter.module_name }}.data import DataValidationError
+    from {{ cookiecutter.module_name }}.data import DataAccessError, DataValidationError
     from {{ cookiecutter.module_name }}.train import TrackingError, train
 
     try:
         result = train(settings)
+    except DataAccessError as error:
+        logger.error("Data unavailable: %s", error)
+        return EXIT_INVALID_INPUT
     except DataValidationError as error:
         logger.error("Invalid data: %s", error)
         return EXIT_INVALID_INPUT

@@ -3,6 +3,8 @@
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from {{ cookiecutter.module_name }}.data import (
@@ -39,6 +41,40 @@ def test_folder_of_parquet_files_loads(tmp_path: Path, raw_frame) -> None:
     (folder / "_SUCCESS").write_text("")
     frame = load_titanic(str(folder))
     assert sorted(frame["passenger_id"]) == raw_frame["PassengerId"].tolist()
+
+
+def test_hive_partitioned_folder_loads_typed(tmp_path: Path, raw_frame) -> None:
+    """key=value folders come back as columns, typed as the schema expects."""
+    folder = tmp_path / "hive"
+    table = pa.Table.from_pandas(raw_frame, preserve_index=False)
+    pq.write_to_dataset(table, folder, partition_cols=["Pclass", "Survived"])
+    assert (folder / "Pclass=1" / "Survived=0").is_dir()
+    frame = load_titanic(str(folder)).sort_values("passenger_id", ignore_index=True)
+    assert frame["pclass"].tolist() == raw_frame["Pclass"].tolist()
+    assert frame["survived"].tolist() == raw_frame["Survived"].tolist()
+    assert frame["pclass"].dtype == "int64"
+
+
+def test_parts_may_differ_in_columns(tmp_path: Path, raw_frame) -> None:
+    """As with union_by_name, a part without Cabin gives missing cabins."""
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    raw_frame.iloc[:120].to_parquet(folder / "part-0.parquet", index=False)
+    rest = raw_frame.iloc[120:].drop(columns=["Cabin"])
+    rest.to_parquet(folder / "part-1.parquet", index=False)
+    frame = load_titanic(str(folder))
+    assert len(frame) == len(raw_frame)
+    assert frame.loc[frame["passenger_id"] > 120, "cabin"].isna().all()
+
+
+def test_non_numeric_partition_value(tmp_path: Path, raw_frame) -> None:
+    """A folder Pclass=first cannot be an integer class: the value is named."""
+    for value, rows in (("1", raw_frame.iloc[:100]), ("first", raw_frame.iloc[100:])):
+        part = tmp_path / "hive" / f"Pclass={value}"
+        part.mkdir(parents=True)
+        rows.drop(columns=["Pclass"]).to_parquet(part / "part-0.parquet", index=False)
+    with pytest.raises(DataValidationError, match=r"cannot read .*hive.*'first'"):
+        load_titanic(str(tmp_path / "hive"))
 
 
 def test_optional_columns_may_be_absent(raw_frame, write_csv) -> None:

@@ -98,6 +98,16 @@ def test_bad_columns(raw_frame, write_csv, tmp_path: Path, caplog) -> None:
     assert "missing required columns: Sex" in caplog.text
 
 
+def test_output_to_a_url_is_refused(
+    registry: list[str], unscored_csv: Path, caplog
+) -> None:
+    """Scores go to a file or to S3; a URL cannot be written, and says so."""
+    output = "https://example.org/scores.parquet"
+    argv = ["--input", str(unscored_csv), "--output", output, *registry]
+    assert predict.main(argv) == 2
+    assert f"Cannot write the scores: {output!r} is a URL" in caplog.text
+
+
 def test_subprocess_failure_has_no_traceback(
     unscored_csv: Path, tmp_path: Path
 ) -> None:

@@ -26,7 +26,8 @@ class Settings(BaseSettings):
 
     data_uri: str = Field(
         default="data/raw/titanic.csv",
-        description="CSV or Parquet file, or a folder of Parquet files.",
+        description="CSV or Parquet file, or a folder of Parquet files: a local "
+        "path, an https:// URL or an s3://bucket/key URI.",
     )
     model_dir: Path = Field(
         default=Path("models"),
@@ -104,6 +105,36 @@ class Settings(BaseSettings):
         if level not in LOG_LEVELS:
             raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
         return level
+
+
+class S3Settings(BaseSettings):
+    """Credentials and endpoint of S3 storage, under the names SSP Cloud sets."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    aws_access_key_id: str | None = None
+    aws_secret_access_key: SecretStr | None = None
+    aws_session_token: SecretStr | None = None
+    aws_default_region: str = "us-east-1"
+    aws_s3_endpoint: str | None = Field(
+        default=None,
+        description="host[:port] or an http(s):// URL, e.g. minio.lab.sspcloud.fr; "
+        "AWS itself when unset.",
+    )
+
+    @field_validator(
+        "aws_access_key_id",
+        "aws_secret_access_key",
+        "aws_session_token",
+        "aws_s3_endpoint",
+        mode="before",
+    )
+    @classmethod
+    def empty_is_unset(cls, value: Any) -> Any:
+        """Read `AWS_SESSION_TOKEN=` as no token, as shells and .env files write it."""
+        return None if value == "" else value
 {% if cookiecutter.include_api %}
 
 class ApiSettings(Settings):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import logging
-from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 from pydantic import ValidationError
 
 from {{ cookiecutter.module_name }}.cli import (
@@ -16,11 +16,14 @@ from {{ cookiecutter.module_name }}.cli import (
 )
 from {{ cookiecutter.module_name }}.config import Settings
 from {{ cookiecutter.module_name }}.data import (
+    DataAccessError,
     DataNotFoundError,
     DataValidationError,
     load_titanic,
 )
 from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
+from {{ cookiecutter.module_name }}.parquet import write_table
+from {{ cookiecutter.module_name }}.storage import StorageError
 
 logger = logging.getLogger("{{ cookiecutter.module_name }}.predict")
 
@@ -42,10 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
         ".env) choose the default model: models:/MODEL_NAME@MODEL_ALIAS.",
     )
     parser.add_argument(
-        "--input", required=True, help="CSV or Parquet file of passengers to score"
+        "--input",
+        required=True,
+        help="CSV or Parquet passengers to score: local path, https:// or s3:// URI",
     )
     parser.add_argument(
-        "--output", required=True, type=Path, help="Parquet file to write"
+        "--output", required=True, help="Parquet file to write, local or s3://"
     )
     parser.add_argument(
         "--model-uri",
@@ -69,10 +74,14 @@ def score(model, passengers: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def write_parquet(scores: pd.DataFrame, path: Path) -> None:
-    """Write the scores, creating the folder, so a fresh output path just works."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    scores.to_parquet(path, index=False)
+def write_parquet(scores: pd.DataFrame, uri: str) -> bool:
+    """Write the scores locally or to S3; log why and return False if it cannot."""
+    try:
+        write_table(pa.Table.from_pandas(scores, preserve_index=False), uri)
+    except StorageError as error:
+        logger.error("Cannot write the scores: %s", error)
+        return False
+    return True
 
 
 def read_passengers(uri: str) -> pd.DataFrame | None:
@@ -81,6 +90,8 @@ def read_passengers(uri: str) -> pd.DataFrame | None:
         return load_titanic(uri, require_target=False)
     except DataNotFoundError:
         logger.error("Input not found: %s: pass an existing file to --input", uri)
+    except DataAccessError as error:
+        logger.error("Input unavailable: %s", error)
     except DataValidationError as error:
         logger.error("Invalid input: %s", error)
     return None
@@ -125,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     if model is None:
         return EXIT_NO_MODEL
     scores = score(model, passengers)
-    write_parquet(scores, args.output)
+    if not write_parquet(scores, args.output):
+        return EXIT_INVALID_INPUT
     logger.info(
         "Scored %d passengers with %s: %d predicted to survive; wrote %s",
         len(scores),

@@ -1,0 +1,284 @@
+"""S3 for real, against a local moto server: transfers, training, partitions, errors."""
+
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from pyarrow.fs import FileSelector
+
+import main
+from {{ cookiecutter.module_name }} import data_cli, predict
+from {{ cookiecutter.module_name }}.config import S3Settings, Settings
+from {{ cookiecutter.module_name }}.data import DataNotFoundError, load_titanic
+from {{ cookiecutter.module_name }}.storage import s3_filesystem
+
+# The data command, run with python -m.
+DATA_COMMAND = "{{ cookiecutter.module_name }}.data"
+
+boto3 = pytest.importorskip("boto3", reason="S3 tests need moto[server]")
+pytest.importorskip("moto", reason="S3 tests need moto[server]")
+
+REGION = "us-east-1"
+# moto checks credentials once this many requests have run: the three IAM calls
+# that create the test user and its key.
+IAM_SETUP_CALLS = 3
+ALLOW_ALL = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+    }
+)
+STARTUP_SECONDS = 30
+FAST_TRAINING = ["--n-trees", "5", "--max-depth", "3", "--cv-folds", "2"]
+
+
+@dataclass(frozen=True)
+class MotoServer:
+    """Where the moto server listens, and credentials it accepts."""
+
+    endpoint: str
+    access_key: str
+    secret_key: str
+
+
+@pytest.fixture(scope="module")
+def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
+    """Run moto_server on a free loopback port, checking credentials like S3."""
+    port = _free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    log = tmp_path_factory.mktemp("moto") / "server.log"
+    env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": str(IAM_SETUP_CALLS)}
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_until_up(server, endpoint, log)
+        yield MotoServer(endpoint, *_create_user(endpoint))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _free_port() -> int:
+    """Ask the OS for a port nobody listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_up(server: subprocess.Popen, endpoint: str, log: Path) -> None:
+    """Poll the server until it answers, failing with its log if it died."""
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"moto_server exited: {log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    pytest.fail(f"moto_server did not answer within {STARTUP_SECONDS}s")
+
+
+def _create_user(endpoint: str) -> tuple[str, str]:
+    """Create an IAM user allowed everything; return its access key and secret."""
+    iam = boto3.client(
+        "iam",
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="setup",
+        aws_secret_access_key="setup",
+    )
+    iam.create_user(UserName="tester")
+    iam.put_user_policy(UserName="tester", PolicyName="all", PolicyDocument=ALLOW_ALL)
+    key = iam.create_access_key(UserName="tester")["AccessKey"]
+    return key["AccessKeyId"], key["SecretAccessKey"]
+
+
+@pytest.fixture(autouse=True)
+def s3_environment(
+    moto_server: MotoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Point every S3 client at moto, from an empty folder with no other settings."""
+    monkeypatch.chdir(tmp_path)
+    for name in [*Settings.model_fields, *S3Settings.model_fields]:
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", moto_server.access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", moto_server.secret_key)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_S3_ENDPOINT", moto_server.endpoint)
+
+
+@pytest.fixture
+def bucket(moto_server: MotoServer) -> str:
+    """A new, empty bucket, so tests never see each other's files."""
+    name = f"titanic-{uuid.uuid4().hex[:12]}"
+    boto3.client(
+        "s3",
+        endpoint_url=moto_server.endpoint,
+        region_name=REGION,
+        aws_access_key_id=moto_server.access_key,
+        aws_secret_access_key=moto_server.secret_key,
+    ).create_bucket(Bucket=name)
+    return name
+
+
+def error_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    """The ERROR lines logged, to check there is one and it has no traceback."""
+    return [record for record in caplog.records if record.levelno == logging.ERROR]
+
+
+def test_upload_then_train_from_s3(
+    titanic_csv: Path, bucket: str, tmp_path: Path, caplog
+) -> None:
+    """The data command puts the CSV on S3, and main.py trains from it."""
+    caplog.set_level(logging.INFO)
+    uri = f"s3://{bucket}/raw/titanic.csv"
+    assert data_cli.main(["upload", str(titanic_csv), uri]) == 0
+    assert f"Copied 1 file(s) ({titanic_csv.stat().st_size:,} bytes) to {uri}" in (
+        caplog.text
+    )
+    model_dir = tmp_path / "models"
+    argv = ["--data-uri", uri, "--model-dir", str(model_dir), *FAST_TRAINING]
+    assert main.main([*argv, "--no-tracking"]) == 0
+    report = json.loads((model_dir / "metrics.json").read_text())
+    assert report["data_uri"] == uri
+
+
+def test_parquet_on_s3_loads_like_the_local_file(
+    titanic_parquet: Path, bucket: str
+) -> None:
+    """A Parquet file read through Arrow gives what DuckDB reads locally."""
+    uri = f"s3://{bucket}/titanic.parquet"
+    assert data_cli.main(["upload", str(titanic_parquet), uri]) == 0
+    expected = load_titanic(str(titanic_parquet))
+    pd.testing.assert_frame_equal(load_titanic(uri), expected)
+
+
+def test_partitioned_dataset_round_trip(titanic_csv: Path, bucket: str) -> None:
+    """Partitions land as key=value folders and come back as typed columns."""
+    uri = f"s3://{bucket}/titanic"
+    argv = ["partition", str(titanic_csv), uri, "--by", "pclass", "--by", "sex"]
+    assert data_cli.main(argv) == 0
+    listing = s3_filesystem().get_file_info(FileSelector(bucket, recursive=True))
+    keys = [info.path for info in listing]
+    assert f"{bucket}/titanic/Pclass=1/Sex=female/part-0.parquet" in keys
+    loaded = load_titanic(uri).sort_values("passenger_id", ignore_index=True)
+    pd.testing.assert_frame_equal(loaded, load_titanic(str(titanic_csv)))
+    assert loaded["pclass"].dtype == "int64"
+
+
+def test_download_file_and_folder(
+    titanic_csv: Path, bucket: str, tmp_path: Path
+) -> None:
+    """A file lands in an existing folder under its name; a folder keeps its tree."""
+    folder_uri = f"s3://{bucket}/titanic"
+    argv = ["partition", str(titanic_csv), folder_uri, "--by", "pclass"]
+    assert data_cli.main(argv) == 0
+    assert data_cli.main(["upload", str(titanic_csv), f"s3://{bucket}/"]) == 0
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    file_uri = f"s3://{bucket}/titanic.csv"
+    assert data_cli.main(["download", file_uri, str(downloads)]) == 0
+    assert (downloads / "titanic.csv").read_bytes() == titanic_csv.read_bytes()
+    assert data_cli.main(["download", folder_uri, str(downloads / "parts")]) == 0
+    assert sorted(p.name for p in (downloads / "parts").iterdir()) == [
+        "Pclass=1",
+        "Pclass=2",
+        "Pclass=3",
+    ]
+    assert len(load_titanic(str(downloads / "parts"))) == len(load_titanic(folder_uri))
+
+
+def test_predict_writes_scores_to_s3(
+    trained_store, titanic_csv: Path, bucket: str, monkeypatch
+) -> None:
+    """Batch scoring reads from and writes to S3 like local files."""
+    monkeypatch.setenv("MODEL_NAME", trained_store.model_name)
+    source = f"s3://{bucket}/passengers.csv"
+    output = f"s3://{bucket}/scores/predictions.parquet"
+    assert data_cli.main(["upload", str(titanic_csv), source]) == 0
+    argv = ["--input", source, "--output", output, "--tracking-uri", trained_store.uri]
+    assert predict.main(argv) == 0
+    scores = pq.read_table(
+        f"{bucket}/scores/predictions.parquet", filesystem=s3_filesystem()
+    )
+    assert scores.num_rows == len(load_titanic(str(titanic_csv)))
+
+
+def test_wrong_credentials_exit_2_without_traceback(
+    titanic_csv: Path, bucket: str, monkeypatch, caplog
+) -> None:
+    """A wrong secret gives one error line naming the URI and the variables."""
+    uri = f"s3://{bucket}/titanic.csv"
+    assert data_cli.main(["upload", str(titanic_csv), uri]) == 0
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wrong-secret")
+    assert main.main(["--data-uri", uri, *FAST_TRAINING, "--no-tracking"]) == 2
+    errors = error_records(caplog)
+    assert len(errors) == 1
+    assert uri in errors[0].getMessage()
+    assert "access denied: check AWS_ACCESS_KEY_ID" in errors[0].getMessage()
+    assert errors[0].exc_info is None
+
+
+def test_missing_bucket_is_named(caplog) -> None:
+    """No such bucket: the loader and main.py both say which bucket is missing."""
+    uri = "s3://no-such-bucket/titanic.csv"
+    with pytest.raises(DataNotFoundError, match="bucket 'no-such-bucket' does not"):
+        load_titanic(uri)
+    assert main.main(["--data-uri", uri, *FAST_TRAINING, "--no-tracking"]) == 2
+    (error,) = error_records(caplog)
+    assert uri in error.getMessage() and "--data-uri" in error.getMessage()
+    assert error.exc_info is None
+
+
+def test_missing_key_is_named(bucket: str) -> None:
+    """No such key: the message names the URI and how to point elsewhere."""
+    uri = f"s3://{bucket}/nowhere/titanic.csv"
+    with pytest.raises(DataNotFoundError) as caught:
+        load_titanic(uri)
+    assert f"cannot read {uri!r}: no such file or folder" in str(caught.value)
+    assert "set DATA_URI" in str(caught.value)
+
+
+def test_upload_to_missing_bucket(titanic_csv: Path, caplog) -> None:
+    """An upload fails before sending a byte when the bucket does not exist."""
+    uri = "s3://no-such-bucket/titanic.csv"
+    assert data_cli.main(["upload", str(titanic_csv), uri]) == 2
+    (error,) = error_records(caplog)
+    assert f"cannot write {uri!r}: bucket 'no-such-bucket' does not exist" in (
+        error.getMessage()
+    )
+
+
+def test_download_missing_key_subprocess(bucket: str, tmp_path: Path) -> None:
+    """The data command fails with exit 2, one line, no traceback."""
+    uri = f"s3://{bucket}/missing.csv"
+    completed = subprocess.run(
+        [sys.executable, "-m", DATA_COMMAND, "download", uri, "out.csv"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 2
+    assert f"Download failed: cannot read {uri!r}: no such file" in completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert not (tmp_path / "out.csv").exists()

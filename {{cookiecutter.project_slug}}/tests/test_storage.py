@@ -1,0 +1,214 @@
+"""URIs and their failures: parsing, S3 settings, and data served over HTTP."""
+
+import threading
+import time
+from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import main
+from {{ cookiecutter.module_name }}.config import S3Settings
+from {{ cookiecutter.module_name }}.data import (
+    DataAccessError,
+    DataNotFoundError,
+    DataValidationError,
+    load_titanic,
+)
+from {{ cookiecutter.module_name }}.storage import (
+    LOCAL,
+    S3,
+    StorageError,
+    parse_endpoint,
+    parse_uri,
+    s3_filesystem,
+)
+
+pytestmark = pytest.mark.usefixtures("isolated_settings")
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    """Serve files without logging each request to the test output."""
+
+    def log_message(self, *args: object) -> None:
+        """Say nothing: pytest shows failures, not access logs."""
+
+
+@pytest.fixture
+def web_folder(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """Serve a temporary folder on a loopback port; return it and its base URL."""
+    folder = tmp_path / "www"
+    folder.mkdir()
+    handler = partial(QuietHandler, directory=str(folder))
+    with ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        thread.start()
+        yield folder, f"http://127.0.0.1:{server.server_address[1]}"
+        server.shutdown()
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A loopback port nobody listens on: connections are refused at once."""
+    with ThreadingHTTPServer(("127.0.0.1", 0), QuietHandler) as server:
+        return server.server_address[1]
+
+
+@pytest.mark.parametrize(
+    ("uri", "scheme", "path"),
+    [
+        ("s3://bucket/titanic/pclass=1/part-0.parquet", S3, "bucket/titanic/pclass=1"),
+        ("s3://bucket/titanic/", S3, "bucket/titanic"),
+        ("S3://bucket", S3, "bucket"),
+        ("https://example.org/data/titanic.csv?token=x", "https", "https://"),
+        ("http://127.0.0.1:8000/titanic.parquet", "http", "http://127.0.0.1"),
+        ("file:///srv/data/titanic.csv", LOCAL, "/srv/data/titanic.csv"),
+    ],
+)
+def test_uri_schemes(uri: str, scheme: str, path: str) -> None:
+    """Each supported scheme is recognised, with the path its filesystem expects."""
+    location = parse_uri(uri)
+    assert location.scheme == scheme
+    assert location.path.startswith(path)
+    assert location.uri == uri
+
+
+def test_local_paths_become_absolute(tmp_path: Path) -> None:
+    """Relative and ~ paths are resolved, so pyarrow's filesystem accepts them."""
+    location = parse_uri("data/titanic.csv")
+    assert location.scheme == LOCAL
+    assert location.path == str(tmp_path / "data" / "titanic.csv")
+    assert parse_uri("~/titanic.csv").path == str(Path.home() / "titanic.csv")
+
+
+def test_suffix_ignores_query_strings() -> None:
+    """A presigned URL still tells its format by the file name, not the query."""
+    assert parse_uri("https://h/titanic.PARQUET?X-Amz-Signature=a.b").suffix == (
+        ".parquet"
+    )
+
+
+@pytest.mark.parametrize(
+    ("uri", "message"),
+    [
+        ("gs://bucket/titanic.csv", "unsupported scheme 'gs'"),
+        ("s3://", "no bucket in 's3://'"),
+    ],
+)
+def test_bad_uris_are_refused(uri: str, message: str) -> None:
+    """Unknown schemes and bucket-less S3 URIs are refused, with what works."""
+    with pytest.raises(StorageError, match=message):
+        parse_uri(uri)
+
+
+def test_unsupported_scheme_in_main(caplog) -> None:
+    """main.py reports an unknown scheme in one line with exit code 2."""
+    assert main.main(["--data-uri", "gs://bucket/titanic.csv", "--no-tracking"]) == 2
+    assert "unsupported scheme 'gs' in 'gs://bucket/titanic.csv'" in caplog.text
+    assert "s3://bucket/key" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "expected"),
+    [
+        ("minio.lab.sspcloud.fr", ("minio.lab.sspcloud.fr", "https")),
+        ("https://minio.lab.sspcloud.fr/", ("minio.lab.sspcloud.fr", "https")),
+        ("http://127.0.0.1:9000", ("127.0.0.1:9000", "http")),
+        ("HTTP://localhost:9000", ("localhost:9000", "http")),
+    ],
+)
+def test_endpoint_forms(endpoint: str, expected: tuple[str, str]) -> None:
+    """A bare host means https, as on SSP Cloud; an http:// URL means http."""
+    assert parse_endpoint(endpoint) == expected
+
+
+@pytest.mark.parametrize("endpoint", ["ftp://host", "https://host/path", "https://"])
+def test_bad_endpoints_are_refused(endpoint: str) -> None:
+    """Anything but host[:port] or an http(s) URL is named in the error."""
+    with pytest.raises(StorageError, match="AWS_S3_ENDPOINT"):
+        parse_endpoint(endpoint)
+
+
+def test_key_without_secret_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Half a credential pair is a configuration mistake, not anonymous access."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "key")
+    with pytest.raises(StorageError, match="set both AWS_ACCESS_KEY_ID"):
+        s3_filesystem()
+
+
+def test_s3_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SSP Cloud's variables are read, and an empty session token means none."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-3")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "")
+    settings = S3Settings()
+    assert settings.aws_session_token is None
+    assert s3_filesystem(settings).region == "eu-west-3"
+    assert S3Settings(_env_file=None).aws_default_region == "eu-west-3"
+
+
+def test_unreachable_endpoint_fails_fast(
+    closed_port: int, monkeypatch: pytest.MonkeyPatch, caplog
+) -> None:
+    """A dead endpoint is named in one error within seconds, not minutes."""
+    endpoint = f"http://127.0.0.1:{closed_port}"
+    monkeypatch.setenv("AWS_S3_ENDPOINT", endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "key")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    started = time.monotonic()
+    with pytest.raises(DataAccessError, match=f"cannot reach S3 endpoint '{endpoint}'"):
+        load_titanic("s3://bucket/titanic.csv")
+    assert time.monotonic() - started < 10
+    assert main.main(["--data-uri", "s3://bucket/titanic.csv", "--no-tracking"]) == 2
+    assert "Data unavailable: cannot read 's3://bucket/titanic.csv'" in caplog.text
+
+
+def test_csv_and_parquet_over_http(
+    web_folder: tuple[Path, str], raw_frame, titanic_csv: Path
+) -> None:
+    """Files behind a URL load exactly like the same files on disk."""
+    folder, base = web_folder
+    raw_frame.to_csv(folder / "titanic.csv", index=False)
+    raw_frame.to_parquet(folder / "titanic.parquet", index=False)
+    expected = load_titanic(str(titanic_csv))
+    pd.testing.assert_frame_equal(load_titanic(f"{base}/titanic.csv?v=2"), expected)
+    pd.testing.assert_frame_equal(load_titanic(f"{base}/titanic.parquet"), expected)
+
+
+def test_validation_is_the_same_over_http(
+    web_folder: tuple[Path, str], raw_frame
+) -> None:
+    """A missing column is reported for a URL as for a file, naming the URL."""
+    folder, base = web_folder
+    raw_frame.drop(columns=["Sex"]).to_csv(folder / "no-sex.csv", index=False)
+    uri = f"{base}/no-sex.csv"
+    with pytest.raises(DataValidationError, match="missing required columns: Sex"):
+        load_titanic(uri)
+
+
+def test_missing_url_is_not_found(web_folder: tuple[Path, str]) -> None:
+    """A 404 is a missing file, named with its URL and the setting to change."""
+    _, base = web_folder
+    uri = f"{base}/nowhere.csv"
+    with pytest.raises(DataNotFoundError) as caught:
+        load_titanic(uri)
+    assert f"cannot download {uri!r}: not found (HTTP 404" in str(caught.value)
+    assert "set DATA_URI" in str(caught.value)
+
+
+def test_unreachable_server(closed_port: int) -> None:
+    """A refused connection says the server cannot be reached."""
+    uri = f"http://127.0.0.1:{closed_port}/titanic.csv"
+    with pytest.raises(DataAccessError, match=f"cannot download {uri!r}: server"):
+        load_titanic(uri)
+
+
+def test_url_of_unknown_format_is_not_downloaded(web_folder) -> None:
+    """The extension is checked before any byte is fetched."""
+    _, base = web_folder
+    with pytest.raises(DataValidationError, match=r"unsupported file type '\.xlsx'"):
+        load_titanic(f"{base}/titanic.xlsx")
