@@ -6,10 +6,8 @@ import argparse
 import logging
 from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
-
-from {{ cookiecutter.module_name }}.cli import configure_logging, describe_errors
-from {{ cookiecutter.module_name }}.config import TEST_METRICS, Settings
+from {{ cookiecutter.module_name }}.cli import configure_logging, load_settings
+from {{ cookiecutter.module_name }}.config import TEST_METRICS
 
 if TYPE_CHECKING:
     from {{ cookiecutter.module_name }}.train import TrainingResult
@@ -123,12 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     """Parse flags, build settings, train, and turn known failures into exit codes."""
     overrides = vars(build_parser().parse_args(argv))
     configure_logging("INFO")
-    try:
-        settings = Settings(**overrides)
-    except ValidationError as error:
-        logger.error("Invalid configuration: %s", describe_errors(error))
+    settings = load_settings(**overrides)
+    if settings is None:
         return EXIT_INVALID_INPUT
-    configure_logging(settings.log_level)
     # Imported here: scikit-learn takes seconds to load and --help needs none of it.
     from {{ cookiecutter.module_name }}.data import DataAccessError, DataValidationError
     from {{ cookiecutter.module_name }}.train import TrackingError, train

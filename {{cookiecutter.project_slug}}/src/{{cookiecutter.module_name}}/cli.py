@@ -1,8 +1,13 @@
 """Plumbing shared by the command lines: logging set-up and one-line error text."""
 
 import logging
+from typing import Any
 
 from pydantic import ValidationError
+
+from {{ cookiecutter.module_name }}.config import Settings
+
+logger = logging.getLogger(__name__)
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -19,6 +24,17 @@ def describe_errors(error: ValidationError) -> str:
         f"{'.'.join(str(part) for part in item['loc']).upper()}: {item['msg']}"
         for item in error.errors()
     )
+
+
+def load_settings(**overrides: Any) -> Settings | None:
+    """Build the settings and follow their log level; None, logged, if invalid."""
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as error:
+        logger.error("Invalid configuration: %s", describe_errors(error))
+        return None
+    configure_logging(settings.log_level)
+    return settings
 
 
 def first_line(error: BaseException) -> str:

@@ -7,12 +7,11 @@ import logging
 
 import pandas as pd
 import pyarrow as pa
-from pydantic import ValidationError
 
 from {{ cookiecutter.module_name }}.cli import (
     configure_logging,
-    describe_errors,
     first_line,
+    load_settings,
 )
 from {{ cookiecutter.module_name }}.config import Settings
 from {{ cookiecutter.module_name }}.data import (
@@ -120,12 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging("INFO")
     overrides = {"mlflow_tracking_uri": args.tracking_uri} if args.tracking_uri else {}
-    try:
-        settings = Settings(**overrides)
-    except ValidationError as error:
-        logger.error("Invalid configuration: %s", describe_errors(error))
+    settings = load_settings(**overrides)
+    if settings is None:
         return EXIT_INVALID_INPUT
-    configure_logging(settings.log_level)
     passengers = read_passengers(args.input)
     if passengers is None:
         return EXIT_INVALID_INPUT
