@@ -21,15 +21,25 @@ from pathlib import Path
 
 ANSWERS_JSON = r"""{{ cookiecutter | tojson }}"""
 
-# Which template files belong to which answer: each glob (relative to the project
-# root) is kept only when the answer has the value it is listed under. The tests
-# derive every bake's exact file set from this table.
-FILES_ONLY_WHEN: dict[str, dict[object, tuple[str, ...]]] = {
-    "include_api": {
-        True: ("app", "benchmarks/api.py", "tests/api_helpers.py", "tests/test_api*.py")
-    },
-    "data_storage": {"s3": ("tests/test_s3.py",)},
-    "deployment": {"argocd": (), "kubernetes": ()},
+# Which template files belong to which answers: each glob (relative to the project
+# root) is kept only when every answer it names has one of the values listed. The
+# tests derive every bake's exact file set from this table.
+WITH_API = {"include_api": (True,)}
+ON_KUBERNETES = {"deployment": ("argocd", "kubernetes")}
+FILES_ONLY_WHEN: dict[str, dict[str, tuple[object, ...]]] = {
+    "app": WITH_API,
+    "benchmarks/api.py": WITH_API,
+    "requirements-api.txt": WITH_API,
+    "tests/api_helpers.py": WITH_API,
+    "tests/test_api*.py": WITH_API,
+    "tests/test_requirements.py": WITH_API,
+    "tests/test_s3.py": {"data_storage": ("s3",)},
+    "deployment": ON_KUBERNETES,
+    "deployment/base/deployment.yaml": WITH_API,
+    "deployment/base/hpa.yaml": WITH_API,
+    "deployment/base/ingress.yaml": WITH_API,
+    "deployment/base/service.yaml": WITH_API,
+    "argocd": {"deployment": ("argocd",)},
 }
 
 SKIP_SETUP_VARIABLE = "TEMPLATE_SKIP_SETUP"
@@ -38,13 +48,11 @@ DEV_REQUIREMENTS = "requirements-dev.txt"
 
 
 def paths_to_prune(answers: dict[str, object]) -> list[str]:
-    """List the globs whose answer was not given the value they belong to."""
+    """List the globs that some answer does not select."""
     return [
         pattern
-        for answer, globs_by_value in FILES_ONLY_WHEN.items()
-        for value, patterns in globs_by_value.items()
-        if answers.get(answer) != value
-        for pattern in patterns
+        for pattern, conditions in FILES_ONLY_WHEN.items()
+        if any(answers.get(name) not in values for name, values in conditions.items())
     ]
 
 

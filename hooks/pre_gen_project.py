@@ -19,6 +19,10 @@ SLUG_PATTERN = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 MODULE_PATTERN = re.compile(r"[a-z_][a-z0-9_]*")
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 GITHUB_OWNER_PATTERN = re.compile(r"[A-Za-z0-9]+(-[A-Za-z0-9]+)*")
+DNS_LABEL = r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
+NAMESPACE_PATTERN = re.compile(DNS_LABEL)
+HOST_PATTERN = re.compile(rf"{DNS_LABEL}(\.{DNS_LABEL})+")
+MAX_HOST_LENGTH = 253
 MAX_SLUG_LENGTH = 63  # a Kubernetes name (DNS-1123 label) and an image name
 MAX_MODULE_LENGTH = 30  # keeps every import of the package within the line length
 MAX_GITHUB_OWNER_LENGTH = 39
@@ -119,6 +123,26 @@ def check_github_owner(owner: str) -> str | None:
     return None
 
 
+def check_namespace(namespace: str) -> str | None:
+    """Kubernetes refuses a namespace that is not a DNS-1123 label."""
+    if not NAMESPACE_PATTERN.fullmatch(namespace):
+        return (
+            "must be 1 to 63 lowercase letters, digits and hyphens, starting and "
+            "ending with a letter or digit (a Kubernetes namespace)"
+        )
+    return None
+
+
+def check_ingress_host(host: str) -> str | None:
+    """The Ingress rule and its TLS entry need a fully qualified lowercase host."""
+    if len(host) > MAX_HOST_LENGTH or not HOST_PATTERN.fullmatch(host):
+        return (
+            "must be a lowercase DNS name with at least one dot, such as "
+            "my-project.lab.sspcloud.fr (no scheme, port or path)"
+        )
+    return None
+
+
 def check_text(text: str) -> str | None:
     """Allow any one-line text: quotes and backslashes are escaped where used."""
     if not text.strip():
@@ -133,6 +157,8 @@ FORMAT_CHECKS: dict[str, Callable[[str], str | None]] = {
     "module_name": check_module_name,
     "author_email": check_email,
     "github_owner": check_github_owner,
+    "k8s_namespace": check_namespace,
+    "ingress_host": check_ingress_host,
     **dict.fromkeys(TEXT_ANSWERS, check_text),
 }
 

@@ -47,16 +47,16 @@ def last_commit(project: Path, env: dict[str, str]) -> str:
 
 def test_table_names_only_real_options_and_values():
     options = option_values()
-    for answer, globs_by_value in post_gen.FILES_ONLY_WHEN.items():
-        assert answer in options
-        assert set(globs_by_value) <= set(options[answer])
+    for conditions in post_gen.FILES_ONLY_WHEN.values():
+        for answer, values in conditions.items():
+            assert answer in options
+            assert set(values) <= set(options[answer])
 
 
 def test_table_globs_each_match_a_template_file():
     template = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
-    for globs_by_value in post_gen.FILES_ONLY_WHEN.values():
-        for pattern in (p for patterns in globs_by_value.values() for p in patterns):
-            assert list(template.glob(pattern)), f"{pattern} matches nothing"
+    for pattern in post_gen.FILES_ONLY_WHEN:
+        assert list(template.glob(pattern)), f"{pattern} matches nothing"
 
 
 def test_prune_removes_only_unselected_files(tmp_path, monkeypatch):
@@ -64,8 +64,14 @@ def test_prune_removes_only_unselected_files(tmp_path, monkeypatch):
         post_gen,
         "FILES_ONLY_WHEN",
         {
-            "include_api": {True: ("app", "tests/test_api.py")},
-            "deployment": {"argocd": ("argocd",)},
+            "app": {"include_api": (True,)},
+            "tests/test_api.py": {"include_api": (True,)},
+            "argocd": {"deployment": ("argocd",)},
+            "deployment": {"deployment": ("argocd", "kubernetes")},
+            "deployment/api.yaml": {
+                "deployment": ("argocd", "kubernetes"),
+                "include_api": (True,),
+            },
         },
     )
     for name in (
@@ -73,14 +79,21 @@ def test_prune_removes_only_unselected_files(tmp_path, monkeypatch):
         "tests/test_api.py",
         "tests/test_data.py",
         "argocd/app.yaml",
+        "deployment/api.yaml",
+        "deployment/job.yaml",
     ):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("x")
     post_gen.prune_unselected_files(
-        tmp_path, {"include_api": False, "deployment": "argocd"}
+        tmp_path, {"include_api": False, "deployment": "kubernetes"}
     )
     remaining = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
-    assert remaining == ["argocd", "argocd/app.yaml", "tests", "tests/test_data.py"]
+    assert remaining == [
+        "deployment",
+        "deployment/job.yaml",
+        "tests",
+        "tests/test_data.py",
+    ]
 
 
 def test_cruft_update_is_recognised_only_in_its_scratch_dir(tmp_path):

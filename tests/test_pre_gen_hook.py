@@ -34,6 +34,14 @@ REFUSED = [
     pytest.param("github_owner", "-jane", id="owner-leading-hyphen"),
     pytest.param("github_owner", "jane_doe", id="owner-underscore"),
     pytest.param("github_owner", "j" * 40, id="owner-too-long"),
+    # The namespace and host land in Kubernetes objects, which validate them.
+    pytest.param("k8s_namespace", "Titanic", id="namespace-uppercase"),
+    pytest.param("k8s_namespace", "titanic_prod", id="namespace-underscore"),
+    pytest.param("k8s_namespace", "n" * 64, id="namespace-too-long"),
+    pytest.param("ingress_host", "localhost", id="host-without-dot"),
+    pytest.param("ingress_host", "https://titanic.example.org", id="host-with-scheme"),
+    pytest.param("ingress_host", "titanic.example.org/api", id="host-with-path"),
+    pytest.param("ingress_host", "Titanic.example.org", id="host-uppercase"),
     # One-line texts: a newline or a control character breaks every format.
     pytest.param("project_name", "Titanic\nSurvival", id="name-with-newline"),
     pytest.param("description", "Predict\tsurvival", id="description-with-tab"),
@@ -42,12 +50,17 @@ REFUSED = [
 
 
 SETUP_OFF = ("init_git=false", "create_venv=false")
+DERIVED = {
+    "module_name": "titanic_survival",
+    "k8s_namespace": "titanic-survival",
+    "ingress_host": "titanic-survival.lab.sspcloud.fr",
+}
 
 
 @pytest.mark.parametrize(("answer", "value"), REFUSED)
 def test_bad_answer_is_refused_with_one_clear_line(tmp_path, answer, value):
-    # Pin the module name so that a bad slug is not reported twice through it.
-    pinned = [] if answer == "module_name" else ["module_name=titanic_survival"]
+    # Pin the answers derived from the slug, so a bad slug is reported once.
+    pinned = [f"{name}={value}" for name, value in DERIVED.items() if name != answer]
     completed = bake_from_command_line(
         tmp_path, *SETUP_OFF, *pinned, f"{answer}={value}"
     )
@@ -100,6 +113,8 @@ def default_answers() -> dict[str, object]:
         "include_api": True,
         "data_storage": "local",
         "deployment": "argocd",
+        "k8s_namespace": "titanic-survival",
+        "ingress_host": "titanic-survival.lab.sspcloud.fr",
         "container_registry": "ghcr.io",
         "init_git": True,
         "create_venv": True,
@@ -120,6 +135,8 @@ def test_default_answers_pass():
         ("author_email", "jane+ml@data.example.co.uk"),
         ("github_owner", "InseeFrLab"),
         ("author_name", "Zoé O'Brien-Łukasz"),
+        ("k8s_namespace", "user-jdoe"),
+        ("ingress_host", "t" * 63 + ".lab.sspcloud.fr"),
     ],
 )
 def test_good_answers_pass(answer, value):

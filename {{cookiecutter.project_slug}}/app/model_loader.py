@@ -90,14 +90,14 @@ def load_model(settings: ApiSettings) -> LoadedModel:
     """
     # Imported here, at startup or reload only: mlflow takes seconds to import.
     from mlflow import MlflowClient
-    from mlflow.models import get_model_info
+    from mlflow.models import Model
 
-    from {{ cookiecutter.module_name }} import tracking
+    from {{ cookiecutter.module_name }} import registry
 
     uri = settings.served_model_uri
-    tracking.connect(settings)
-    if uri.startswith(tracking.STORE_SCHEMES):
-        tracking.check_local_store_exists(settings.mlflow_tracking_uri)
+    registry.connect(settings)
+    if uri.startswith(registry.STORE_SCHEMES):
+        registry.check_local_store_exists(settings.mlflow_tracking_uri)
     registry_uri = REGISTRY_URI.fullmatch(uri)
     version = None
     if registry_uri is not None:
@@ -105,8 +105,10 @@ def load_model(settings: ApiSettings) -> LoadedModel:
         source = f"models:/{version.name}/{version.version}"
     else:
         source = uri
-    pipeline = tracking.load_model(source, settings)
-    run_id = version.run_id if version else get_model_info(source).run_id
+    pipeline = registry.load_model(source, settings)
+    # The MLmodel file alone: get_model_info would ask the tracking server, which
+    # a model folder or a runs:/ URI must not need.
+    run_id = version.run_id if version else Model.load(source).run_id
     run = _training_run(run_id, settings)
     return LoadedModel(
         pipeline=pipeline,
@@ -136,14 +138,14 @@ def _training_run(run_id: str | None, settings: ApiSettings) -> Run | None:
     """Fetch the run that trained the model, for its metrics; None if unreadable."""
     from mlflow import MlflowClient
 
-    from {{ cookiecutter.module_name }} import tracking
+    from {{ cookiecutter.module_name }} import registry
 
     if run_id is None:
         return None
     try:
-        tracking.check_local_store_exists(settings.mlflow_tracking_uri)
+        registry.check_local_store_exists(settings.mlflow_tracking_uri)
         return MlflowClient().get_run(run_id)
-    except tracking.TRACKING_FAILURES as error:
+    except registry.TRACKING_FAILURES as error:
         logger.warning(
             "No training metrics: cannot read run %s: %s", run_id, first_line(error)
         )

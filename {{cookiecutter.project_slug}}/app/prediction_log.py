@@ -12,8 +12,11 @@ from typing import TYPE_CHECKING
 
 from pydantic_core import to_json
 
-from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
-from {{ cookiecutter.module_name }}.predict import PREDICTION, PROBABILITY
+from {{ cookiecutter.module_name }}.features import (
+    INPUT_FEATURES,
+    PREDICTION,
+    PROBABILITY,
+)
 
 if TYPE_CHECKING:
     from app.inference import Columns, Scores

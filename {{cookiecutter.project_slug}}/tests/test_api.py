@@ -18,7 +18,7 @@ from mlflow import MlflowClient
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import ValidationError
 
-from {{ cookiecutter.module_name }} import tracking
+from {{ cookiecutter.module_name }} import registry
 from {{ cookiecutter.module_name }}.config import ApiSettings
 from {{ cookiecutter.module_name }}.data import load_titanic
 from {{ cookiecutter.module_name }}.predict import score
@@ -160,7 +160,7 @@ def test_predictions_match_batch_scoring(
     assert response.status_code == 200
     predictions = response.json()["predictions"]
     source = f"models:/{trained_store.model_name}/{CHAMPION_VERSION}"
-    model = tracking.load_model(source, client.app.state.serving.settings)
+    model = registry.load_model(source, client.app.state.serving.settings)
     passengers = load_titanic(str(write_csv(raw_frame)), require_target=False)
     expected = score(model, passengers)
     assert [row["survived"] for row in predictions] == expected[
@@ -381,19 +381,19 @@ def test_reload_picks_up_a_new_champion(start_app, trained_store) -> None:
     Under a model name of its own, registered from the shared store's runs, so
     the other tests still see their champion.
     """
-    registry = MlflowClient(tracking_uri=trained_store.uri)
+    model_registry = MlflowClient(tracking_uri=trained_store.uri)
     name = f"titanic_reload_{uuid.uuid4().hex[:8]}"
-    registry.create_registered_model(name)
+    model_registry.create_registered_model(name)
     for result in trained_store.results[:2]:
-        shared = registry.get_model_version(
+        shared = model_registry.get_model_version(
             trained_store.model_name, result.registered_version
         )
-        registry.create_model_version(name, shared.source, run_id=shared.run_id)
-    registry.set_registered_model_alias(name, "champion", "1")
+        model_registry.create_model_version(name, shared.source, run_id=shared.run_id)
+    model_registry.set_registered_model_alias(name, "champion", "1")
     client = start_app(model_name=name)
     assert client.get("/ready").json()["model_version"] == "1"
 
-    registry.set_registered_model_alias(name, "champion", "2")
+    model_registry.set_registered_model_alias(name, "champion", "2")
     assert (
         client.post("/predict", json=PASSENGER_EXAMPLE).json()["model_version"] == "1"
     )
@@ -412,7 +412,7 @@ def test_reload_picks_up_a_new_champion(start_app, trained_store) -> None:
     }
     assert gauges == {(("model_name", name), ("model_version", "2")): 1}
 
-    registry.delete_registered_model_alias(name, "champion")
+    model_registry.delete_registered_model_alias(name, "champion")
     failed = client.post("/model/reload")
     assert failed.status_code == 503
     assert "still serving version 2" in failed.json()["detail"]

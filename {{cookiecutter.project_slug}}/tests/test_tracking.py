@@ -16,11 +16,11 @@ from {{ cookiecutter.module_name }}.features import (
     INPUT_FEATURES,
     split_features_target,
 )
+from {{ cookiecutter.module_name }}.registry import connect
 from {{ cookiecutter.module_name }}.tracking import (
     CHALLENGER,
     CHAMPION,
     choose_alias,
-    connect,
     git_commit,
 )
 

@@ -1,4 +1,4 @@
-"""Which columns the model sees, and the features derived from them."""
+"""Which columns the model sees and writes, and the features derived from them."""
 
 import pandas as pd
 
@@ -6,6 +6,9 @@ TARGET = "survived"
 INPUT_FEATURES = ["pclass", "sex", "age", "sib_sp", "parch", "fare", "embarked"]
 NUMERIC_FEATURES = ["age", "fare", "sib_sp", "parch", "family_size"]
 CATEGORICAL_FEATURES = ["pclass", "sex", "embarked"]
+# The columns of every scored row, in batch files and in the API's prediction log.
+PREDICTION = "survived_pred"
+PROBABILITY = "survival_probability"
 
 
 def add_derived_features(frame: pd.DataFrame) -> pd.DataFrame:

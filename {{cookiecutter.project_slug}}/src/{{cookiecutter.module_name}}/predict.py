@@ -20,7 +20,11 @@ from {{ cookiecutter.module_name }}.data import (
     DataValidationError,
     load_titanic,
 )
-from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
+from {{ cookiecutter.module_name }}.features import (
+    INPUT_FEATURES,
+    PREDICTION,
+    PROBABILITY,
+)
 from {{ cookiecutter.module_name }}.parquet import write_table
 from {{ cookiecutter.module_name }}.storage import StorageError
 
@@ -31,8 +35,6 @@ EXIT_INVALID_INPUT = 2
 # As main.py's EXIT_TRACKING_FAILED: MLflow could not provide what was asked.
 EXIT_NO_MODEL = 3
 ID_COLUMN = "passenger_id"
-PREDICTION = "survived_pred"
-PROBABILITY = "survival_probability"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -99,7 +101,7 @@ def read_passengers(uri: str) -> pd.DataFrame | None:
 def read_model(model_uri: str, settings: Settings):
     """Load the model through MLflow; log why and return None if it cannot."""
     # Imported once the input is known good: mlflow takes seconds to load.
-    from {{ cookiecutter.module_name }}.tracking import TRACKING_FAILURES, load_model
+    from {{ cookiecutter.module_name }}.registry import TRACKING_FAILURES, load_model
 
     try:
         return load_model(model_uri, settings)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import subprocess
 import warnings
 from collections.abc import Iterator
@@ -15,10 +14,7 @@ from typing import TYPE_CHECKING
 import mlflow
 import pandas as pd
 from mlflow import MlflowClient
-from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
-from mlflow.protos.databricks_pb2 import RESOURCE_DOES_NOT_EXIST
-from requests.exceptions import RequestException
 
 from {{ cookiecutter.module_name }} import __version__
 from {{ cookiecutter.module_name }}.config import TEST_METRICS, Settings
@@ -31,6 +27,7 @@ from {{ cookiecutter.module_name }}.plots import (
     confusion_matrix_figure,
     roc_curve_figure,
 )
+from {{ cookiecutter.module_name }}.registry import connect
 
 if TYPE_CHECKING:
     from mlflow.data.pandas_dataset import PandasDataset
@@ -47,15 +44,7 @@ MODEL_ARTIFACT = "model"
 INPUT_EXAMPLE_ROWS = 5
 PARAM_PREFIX = "classifier__"
 NUMERIC_INPUTS = [column for column in INPUT_FEATURES if column in NUMERIC_FEATURES]
-STORE_SCHEMES = ("models:/", "runs:/")
-SQLITE_PREFIX = "sqlite:///"
 PACKAGE_DIR = Path(__file__).resolve().parent
-# MLflow retries an unreachable server for minutes by default; fail in seconds
-# instead, since the model is already saved locally. Real variables still win.
-FAIL_FAST_HTTP = {
-    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
-    "MLFLOW_HTTP_REQUEST_TIMEOUT": "5",
-}
 # skops refuses to load any type it does not know. The pipeline needs these three:
 # the forest's trees, numpy dtypes, and our own FunctionTransformer function, a
 # plain top-level function that skops stores by name. Trusting them by name keeps
@@ -66,8 +55,6 @@ SKOPS_TRUSTED_TYPES = [
     "sklearn.tree._tree.Tree",
     "{{ cookiecutter.module_name }}.features.add_derived_features",
 ]
-# Failures that mean "MLflow could not record the run", as opposed to bugs.
-TRACKING_FAILURES = (MlflowException, RequestException, OSError)
 
 
 @dataclass(frozen=True)
@@ -114,19 +101,6 @@ class Promotion:
         if self.champion_score is not None:
             tags["promotion.champion_score"] = repr(self.champion_score)
         return tags
-
-
-def connect(settings: Settings) -> None:
-    """Point MLflow at the configured store, failing fast if a server is down."""
-    for name, value in FAIL_FAST_HTTP.items():
-        os.environ.setdefault(name, value)
-    # MLflow reads credentials from the environment only: pass on those from .env.
-    if settings.mlflow_tracking_username is not None:
-        os.environ["MLFLOW_TRACKING_USERNAME"] = settings.mlflow_tracking_username
-    if settings.mlflow_tracking_password is not None:
-        password = settings.mlflow_tracking_password.get_secret_value()
-        os.environ["MLFLOW_TRACKING_PASSWORD"] = password
-    mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
 
 
 def log_training(
@@ -352,29 +326,6 @@ def champion_metric(
             "Champion version %s has no test_%s: it keeps the alias", version, metric
         )
     return str(version), score
-
-
-def load_model(model_uri: str, settings: Settings):
-    """Load a scikit-learn model from the registry, a run or a path, for scoring.
-
-    The scikit-learn flavour, not pyfunc, so that predict_proba is available.
-    """
-    connect(settings)
-    if model_uri.startswith(STORE_SCHEMES):
-        check_local_store_exists(settings.mlflow_tracking_uri)
-    return mlflow.sklearn.load_model(model_uri)
-
-
-def check_local_store_exists(tracking_uri: str) -> None:
-    """Refuse a missing SQLite file, which MLflow would silently create empty."""
-    if not tracking_uri.startswith(SQLITE_PREFIX):
-        return
-    path = Path(tracking_uri.removeprefix(SQLITE_PREFIX))
-    if not path.exists():
-        raise MlflowException(
-            f"no MLflow store at {path}",
-            error_code=RESOURCE_DOES_NOT_EXIST,
-        )
 
 
 @contextmanager

@@ -161,10 +161,11 @@ def _track(
     """Log to MLflow after the local save, so a tracking failure loses no model."""
     # Imported here: mlflow takes seconds to load and --no-tracking needs none of it.
     from {{ cookiecutter.module_name }} import tracking
+    from {{ cookiecutter.module_name }}.registry import TRACKING_FAILURES
 
     try:
         return tracking.log_training(search, metrics, split, settings)
-    except tracking.TRACKING_FAILURES as error:
+    except TRACKING_FAILURES as error:
         raise TrackingError(
             f"cannot log to MLflow at {settings.mlflow_tracking_uri}: "
             f"{first_line(error)}",

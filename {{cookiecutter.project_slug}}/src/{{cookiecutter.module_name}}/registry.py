@@ -1,0 +1,65 @@
+"""Reach MLflow and load registered models: all that serving needs of it.
+
+Kept apart from tracking.py, which logs training runs, so that the API and batch
+scoring import neither matplotlib nor the training code, and the serving image
+only needs the lightweight mlflow-skinny client.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import mlflow
+from mlflow.exceptions import MlflowException
+from mlflow.protos.databricks_pb2 import RESOURCE_DOES_NOT_EXIST
+from requests.exceptions import RequestException
+
+from {{ cookiecutter.module_name }}.config import Settings
+
+STORE_SCHEMES = ("models:/", "runs:/")
+SQLITE_PREFIX = "sqlite:///"
+# MLflow retries an unreachable server for minutes by default; fail in seconds
+# instead, since the model is already saved locally. Real variables still win.
+FAIL_FAST_HTTP = {
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": "5",
+}
+# Failures that mean "MLflow could not be reached or read", as opposed to bugs.
+TRACKING_FAILURES = (MlflowException, RequestException, OSError)
+
+
+def connect(settings: Settings) -> None:
+    """Point MLflow at the configured store, failing fast if a server is down."""
+    for name, value in FAIL_FAST_HTTP.items():
+        os.environ.setdefault(name, value)
+    # MLflow reads credentials from the environment only: pass on those from .env.
+    if settings.mlflow_tracking_username is not None:
+        os.environ["MLFLOW_TRACKING_USERNAME"] = settings.mlflow_tracking_username
+    if settings.mlflow_tracking_password is not None:
+        password = settings.mlflow_tracking_password.get_secret_value()
+        os.environ["MLFLOW_TRACKING_PASSWORD"] = password
+    mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
+
+
+def load_model(model_uri: str, settings: Settings):
+    """Load a scikit-learn model from the registry, a run or a path, for scoring.
+
+    The scikit-learn flavour, not pyfunc, so that predict_proba is available.
+    """
+    connect(settings)
+    if model_uri.startswith(STORE_SCHEMES):
+        check_local_store_exists(settings.mlflow_tracking_uri)
+    return mlflow.sklearn.load_model(model_uri)
+
+
+def check_local_store_exists(tracking_uri: str) -> None:
+    """Refuse a missing SQLite file, which MLflow would silently create empty."""
+    if not tracking_uri.startswith(SQLITE_PREFIX):
+        return
+    path = Path(tracking_uri.removeprefix(SQLITE_PREFIX))
+    if not path.exists():
+        raise MlflowException(
+            f"no MLflow store at {path}",
+            error_code=RESOURCE_DOES_NOT_EXIST,
+        )
