@@ -16,6 +16,7 @@ from {{ cookiecutter.module_name }} import __version__
 from {{ cookiecutter.module_name }}.cli import configure_logging, describe_errors
 from {{ cookiecutter.module_name }}.config import ApiSettings
 
+from app import demo
 from app.inference import BatchPredictor
 from app.model_loader import ModelSlot, ModelUnavailableError
 from app.monitoring import ApiMetrics, MetricsMiddleware
@@ -62,6 +63,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_exception_handler(RequestValidationError, answer_invalid_request)
     app.include_router(router)
+    app.include_router(demo.router)
     return app
 
 

@@ -28,12 +28,11 @@ from app.schemas import (
     Readiness,
     ReloadResponse,
 )
-from app.state import ServingState, serving_state
+from app.state import ServingState, State
 
 logger = logging.getLogger(__name__)
 
 router = APIRouter()
-State = Annotated[ServingState, Depends(serving_state)]
 bearer_token = HTTPBearer(
     auto_error=False, description="API_RELOAD_TOKEN, required when it is set."
 )

@@ -1,8 +1,9 @@
 """What the app keeps between requests: the model, its batcher, the log, the metrics."""
 
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from {{ cookiecutter.module_name }}.config import ApiSettings
 
@@ -26,3 +27,7 @@ class ServingState:
 async def serving_state(request: Request) -> ServingState:
     """Give a route the state built at startup (a FastAPI dependency)."""
     return request.app.state.serving
+
+
+# How a route asks for the state: `state: State` among its parameters.
+State = Annotated[ServingState, Depends(serving_state)]

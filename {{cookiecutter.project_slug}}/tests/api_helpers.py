@@ -24,6 +24,7 @@ def api_settings(
         "model_uri": None,
         "prediction_log_path": folder / "logs" / "predictions.jsonl",
         "api_reload_token": None,
+        "demo_page_enabled": True,
         "log_level": "INFO",
         **overrides,
     }

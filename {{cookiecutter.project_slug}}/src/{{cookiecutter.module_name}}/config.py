@@ -153,6 +153,10 @@ class ApiSettings(Settings):
         default=None,
         description="Bearer token POST /model/reload requires; unset leaves it open.",
     )
+    demo_page_enabled: bool = Field(
+        default=True,
+        description="Serve the demo form at /; false leaves the API alone (/ is 404).",
+    )
 
     @field_validator("model_uri", "api_reload_token", mode="before")
     @classmethod
