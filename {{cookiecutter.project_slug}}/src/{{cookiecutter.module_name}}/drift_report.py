@@ -187,7 +187,10 @@ def _features_table(features: list[FeatureDrift]) -> str:
                 three_digits(drift.statistic),
                 three_digits(drift.p_value),
                 f"{drift.psi:.3f}",
-                f"{drift.reference_missing:.1%} / {drift.current_missing:.1%}",
+                " / ".join(
+                    format(share, ".1%")
+                    for share in (drift.reference_missing, drift.current_missing)
+                ),
                 _flag(drift.drifted),
             ]
             for drift in features

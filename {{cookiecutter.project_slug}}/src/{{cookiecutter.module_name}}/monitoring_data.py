@@ -9,7 +9,7 @@ floats, missing values as null.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -213,7 +213,7 @@ def read_feedback(uri: str) -> pd.DataFrame:
 
 
 def _require_columns(
-    relation: duckdb.DuckDBPyRelation, columns, uri: str, what: str
+    relation: duckdb.DuckDBPyRelation, columns: Sequence[str], uri: str, what: str
 ) -> None:
     """Name every missing column at once, and the columns that are there."""
     missing = [column for column in columns if column not in relation.columns]
