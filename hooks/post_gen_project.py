@@ -38,6 +38,7 @@ FILES_ONLY_WHEN: dict[str, dict[str, tuple[object, ...]]] = {
     "deployment/base/deployment.yaml": WITH_API,
     "deployment/base/hpa.yaml": WITH_API,
     "deployment/base/ingress.yaml": WITH_API,
+    "deployment/base/monitoring-cronjob.yaml": {**WITH_API, "data_storage": ("s3",)},
     "deployment/base/service.yaml": WITH_API,
     "argocd": {"deployment": ("argocd",)},
 }

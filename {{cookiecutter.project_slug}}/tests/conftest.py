@@ -7,7 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.module_name }}.config import S3Settings, Settings
+from {{ cookiecutter.module_name }}.config import (
+    MonitoringSettings,
+    S3Settings,
+    Settings,
+)
 from {{ cookiecutter.module_name }}.data import COLUMN_NAMES
 from {{ cookiecutter.module_name }}.train import TrainingResult, train
 
@@ -50,7 +54,7 @@ def make_titanic_frame(n_rows: int = N_ROWS, seed: int = 0) -> pd.DataFrame:
 def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Run from an empty folder with no settings in the environment."""
     monkeypatch.chdir(tmp_path)
-    for name in [*Settings.model_fields, *S3Settings.model_fields]:
+    for name in [*MonitoringSettings.model_fields, *S3Settings.model_fields]:
         monkeypatch.delenv(name.upper(), raising=False)
 
 

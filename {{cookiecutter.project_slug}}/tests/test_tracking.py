@@ -10,7 +10,7 @@ import mlflow
 import pytest
 from mlflow import MlflowClient
 
-from {{ cookiecutter.module_name }}.config import Settings
+from {{ cookiecutter.module_name }}.config import REFERENCE_FILE, Settings
 from {{ cookiecutter.module_name }}.data import load_titanic
 from {{ cookiecutter.module_name }}.features import (
     INPUT_FEATURES,
@@ -20,6 +20,7 @@ from {{ cookiecutter.module_name }}.registry import connect
 from {{ cookiecutter.module_name }}.tracking import (
     CHALLENGER,
     CHAMPION,
+    MONITORING_ARTIFACTS,
     choose_alias,
     git_commit,
 )
@@ -141,6 +142,15 @@ def test_parent_run_has_train_and_test_datasets(
         contexts[tags["mlflow.data.context"]] = dataset_input.dataset
     assert set(contexts) == {"training", "testing"}
     assert all(str(trained_store.good_csv) in d.source for d in contexts.values())
+
+
+def test_reference_profile_is_logged_with_the_run(trained_store, client) -> None:
+    """The drift baseline of every registered version can be found again."""
+    run_id = trained_store.results[1].promotion.run_id
+    artifacts = client.list_artifacts(run_id, MONITORING_ARTIFACTS)
+    assert [artifact.path for artifact in artifacts] == [
+        f"{MONITORING_ARTIFACTS}/{REFERENCE_FILE}"
+    ]
 
 
 def test_champion_loads_with_signature_and_example(

@@ -26,10 +26,12 @@ def describe_errors(error: ValidationError) -> str:
     )
 
 
-def load_settings(**overrides: Any) -> Settings | None:
+def load_settings(
+    settings_class: type[Settings] = Settings, **overrides: Any
+) -> Settings | None:
     """Build the settings and follow their log level; None, logged, if invalid."""
     try:
-        settings = Settings(**overrides)
+        settings = settings_class(**overrides)
     except ValidationError as error:
         logger.error("Invalid configuration: %s", describe_errors(error))
         return None

@@ -12,6 +12,16 @@ IntList = Annotated[list[int], NoDecode]
 # The scores evaluate() computes on the test set; any of them can pick the champion.
 TestMetric = Literal["accuracy", "precision", "recall", "f1", "roc_auc"]
 TEST_METRICS: tuple[str, ...] = get_args(TestMetric)
+# Written by the API and by training, read by the monitoring: one name for both.
+PREDICTION_LOG_PATH = "logs/predictions.jsonl"
+REFERENCE_FILE = "reference.parquet"
+
+
+def blank_is_none(value: Any) -> Any:
+    """Read an empty `NAME=` line in .env as unset, not as an empty value."""
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
 
 
 class Settings(BaseSettings):
@@ -135,6 +145,70 @@ class S3Settings(BaseSettings):
     def empty_is_unset(cls, value: Any) -> Any:
         """Read `AWS_SESSION_TOKEN=` as no token, as shells and .env files write it."""
         return None if value == "" else value
+
+
+class MonitoringSettings(Settings):
+    """Settings of the drift report: its inputs, its output and its thresholds."""
+
+    prediction_log_path: str = Field(
+        default=PREDICTION_LOG_PATH,
+        description="Prediction log: a JSON-lines file or a folder of them, a "
+        "local path, an https:// URL (one file) or an s3:// URI.",
+    )
+    reference_profile_uri: str | None = Field(
+        default=None,
+        description="Training reference profile (Parquet), any location; unset "
+        f"reads MODEL_DIR/{REFERENCE_FILE}, written by training.",
+    )
+    feedback_uri: str | None = Field(
+        default=None,
+        description="CSV or Parquet of true outcomes (request_id, survived, "
+        "optional row), for accuracy and F1 over time.",
+    )
+    monitoring_report_dir: str = Field(
+        default="reports",
+        description="Folder receiving drift_report.html and drift_summary.json, "
+        "local or s3://.",
+    )
+    alert_webhook_url: SecretStr | None = Field(
+        default=None,
+        description="URL receiving a JSON alert when a threshold is crossed; it "
+        "often holds a token, hence secret.",
+    )
+    drift_p_value: float = Field(
+        default=0.01,
+        gt=0,
+        lt=1,
+        description="A feature drifts when its test's p-value is below this "
+        "and its PSI reaches DRIFT_PSI_THRESHOLD: significant and large.",
+    )
+    drift_psi_threshold: float = Field(
+        default=0.2,
+        gt=0,
+        description="Population stability index of a drifting feature; 0.2 is "
+        "the usual mark of a major shift.",
+    )
+    prediction_rate_shift: float = Field(
+        default=0.1,
+        gt=0,
+        lt=1,
+        description="Largest accepted change of the predicted survival rate.",
+    )
+    min_feedback_accuracy: float = Field(
+        default=0.7,
+        ge=0,
+        le=1,
+        description="Lowest accepted accuracy on the predictions with feedback.",
+    )
+
+    _blank_is_unset = field_validator(
+        "reference_profile_uri", "feedback_uri", "alert_webhook_url", mode="before"
+    )(blank_is_none)
+
+    @property
+    def reference_uri(self) -> str:
+        """The reference to compare with: the configured one, or training's."""
+        return self.reference_profile_uri or str(self.model_dir / REFERENCE_FILE)
 {% if cookiecutter.include_api %}
 
 class ApiSettings(Settings):
@@ -146,7 +220,7 @@ class ApiSettings(Settings):
         "unset serves models:/MODEL_NAME@MODEL_ALIAS.",
     )
     prediction_log_path: Path = Field(
-        default=Path("logs/predictions.jsonl"),
+        default=Path(PREDICTION_LOG_PATH),
         description="JSON-lines file receiving one line per predicted row.",
     )
     api_reload_token: SecretStr | None = Field(
@@ -158,13 +232,9 @@ class ApiSettings(Settings):
         description="Serve the demo form at /; false leaves the API alone (/ is 404).",
     )
 
-    @field_validator("model_uri", "api_reload_token", mode="before")
-    @classmethod
-    def blank_is_unset(cls, value: Any) -> Any:
-        """Read an empty `MODEL_URI=` line in .env as unset, not as an empty value."""
-        if isinstance(value, str) and not value.strip():
-            return None
-        return value
+    _blank_is_unset = field_validator("model_uri", "api_reload_token", mode="before")(
+        blank_is_none
+    )
 
     @property
     def served_model_uri(self) -> str:

@@ -6,6 +6,11 @@ TARGET = "survived"
 INPUT_FEATURES = ["pclass", "sex", "age", "sib_sp", "parch", "fare", "embarked"]
 NUMERIC_FEATURES = ["age", "fare", "sib_sp", "parch", "family_size"]
 CATEGORICAL_FEATURES = ["pclass", "sex", "embarked"]
+# The inputs as received, by kind: what schemas and drift monitoring look at.
+NUMERIC_INPUTS = [column for column in INPUT_FEATURES if column in NUMERIC_FEATURES]
+CATEGORICAL_INPUTS = [
+    column for column in INPUT_FEATURES if column in CATEGORICAL_FEATURES
+]
 # The columns of every scored row, in batch files and in the API's prediction log.
 PREDICTION = "survived_pred"
 PROBABILITY = "survival_probability"

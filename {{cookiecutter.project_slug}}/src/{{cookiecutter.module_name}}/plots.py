@@ -7,6 +7,9 @@ from matplotlib.figure import Figure
 from sklearn.metrics import ConfusionMatrixDisplay, RocCurveDisplay
 
 CLASS_LABELS = ["died", "survived"]
+DISTRIBUTION_BINS = 30
+REFERENCE_STYLE = {"label": "reference (training)", "color": "tab:blue"}
+CURRENT_STYLE = {"label": "current (served)", "color": "tab:orange"}
 
 
 def confusion_matrix_figure(confusion: list[list[int]]) -> Figure:
@@ -37,4 +40,45 @@ def _agg_figure() -> Figure:
     """Build a figure on the Agg canvas, so servers and CI need no GUI backend."""
     figure = Figure(figsize=(5, 4), layout="constrained")
     FigureCanvasAgg(figure)
+    return figure
+
+
+def numeric_distribution_figure(
+    feature: str, reference: pd.Series, current: pd.Series
+) -> Figure:
+    """Overlay both histograms, as densities, so samples of any size compare."""
+    figure = _agg_figure()
+    axes = figure.add_subplot()
+    values = pd.concat([reference, current]).dropna()
+    edges = np.histogram_bin_edges(values, bins=DISTRIBUTION_BINS)
+    for sample, style in ((reference, REFERENCE_STYLE), (current, CURRENT_STYLE)):
+        # Binned first: plotting a million values one by one would take seconds.
+        counts, _ = np.histogram(sample.dropna(), bins=edges, density=True)
+        axes.stairs(counts, edges, fill=True, alpha=0.45, **style)
+    axes.set_xlabel(feature)
+    axes.set_ylabel("density")
+    axes.legend()
+    axes.set_title(f"{feature}: reference vs current")
+    return figure
+
+
+def categorical_distribution_figure(
+    feature: str, categories: list[str], reference_counts, current_counts
+) -> Figure:
+    """Show each category's share side by side, missing values included."""
+    figure = _agg_figure()
+    axes = figure.add_subplot()
+    positions = np.arange(len(categories))
+    width = 0.4
+    for offset, counts, style in (
+        (-width / 2, reference_counts, REFERENCE_STYLE),
+        (width / 2, current_counts, CURRENT_STYLE),
+    ):
+        shares = np.asarray(counts) / max(np.sum(counts), 1)
+        axes.bar(positions + offset, shares, width, **style)
+    axes.set_xticks(positions, categories)
+    axes.set_xlabel(feature)
+    axes.set_ylabel("share")
+    axes.legend()
+    axes.set_title(f"{feature}: reference vs current")
     return figure

@@ -19,8 +19,7 @@ from mlflow.models import infer_signature
 from {{ cookiecutter.module_name }} import __version__
 from {{ cookiecutter.module_name }}.config import TEST_METRICS, Settings
 from {{ cookiecutter.module_name }}.features import (
-    INPUT_FEATURES,
-    NUMERIC_FEATURES,
+    NUMERIC_INPUTS,
     TARGET,
 )
 from {{ cookiecutter.module_name }}.plots import (
@@ -41,9 +40,10 @@ logger = logging.getLogger(__name__)
 CHAMPION = "champion"
 CHALLENGER = "challenger"
 MODEL_ARTIFACT = "model"
+# Run artifact folder of the reference profile, which drift monitoring reads.
+MONITORING_ARTIFACTS = "monitoring"
 INPUT_EXAMPLE_ROWS = 5
 PARAM_PREFIX = "classifier__"
-NUMERIC_INPUTS = [column for column in INPUT_FEATURES if column in NUMERIC_FEATURES]
 PACKAGE_DIR = Path(__file__).resolve().parent
 # skops refuses to load any type it does not know. The pipeline needs these three:
 # the forest's trees, numpy dtypes, and our own FunctionTransformer function, a
@@ -104,9 +104,17 @@ class Promotion:
 
 
 def log_training(
-    search: GridSearchCV, metrics: dict, split: DataSplit, settings: Settings
+    search: GridSearchCV,
+    metrics: dict,
+    split: DataSplit,
+    settings: Settings,
+    reference_path: Path,
 ) -> Promotion:
-    """Record one training as a parent run, register its model, then promote it."""
+    """Record one training as a parent run, register its model, then promote it.
+
+    The reference profile goes with the run that produced the model, so the
+    drift baseline of any registered version can be found again.
+    """
     connect(settings)
     mlflow.set_experiment(settings.mlflow_experiment_name)
     model = search.best_estimator_
@@ -118,6 +126,7 @@ def log_training(
         log_grid_search(search, settings)
         test_dataset = log_datasets(split, settings.data_uri)
         log_figures(model, metrics, split)
+        mlflow.log_artifact(str(reference_path), artifact_path=MONITORING_ARTIFACTS)
         model_info = log_model_and_register(model, split.x_test, settings.model_name)
         log_scores(search, metrics, model_info, test_dataset)
         promotion = promote_if_better(

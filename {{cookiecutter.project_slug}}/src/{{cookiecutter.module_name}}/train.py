@@ -16,11 +16,12 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 
 from {{ cookiecutter.module_name }} import __version__
 from {{ cookiecutter.module_name }}.cli import first_line
-from {{ cookiecutter.module_name }}.config import Settings
+from {{ cookiecutter.module_name }}.config import REFERENCE_FILE, Settings
 from {{ cookiecutter.module_name }}.data import DataValidationError, load_titanic
 from {{ cookiecutter.module_name }}.evaluate import evaluate
 from {{ cookiecutter.module_name }}.features import TARGET, split_features_target
 from {{ cookiecutter.module_name }}.model import search_best_model
+from {{ cookiecutter.module_name }}.reference import build_reference, save_reference
 
 if TYPE_CHECKING:
     from {{ cookiecutter.module_name }}.tracking import Promotion
@@ -40,6 +41,7 @@ class TrainingResult:
     metrics: dict
     model_path: Path
     metrics_path: Path
+    reference_path: Path
     registered_version: str | None = None
     promotion: Promotion | None = None
 
@@ -101,10 +103,10 @@ def train(settings: Settings) -> TrainingResult:
         search.best_score_,
     )
     metrics = evaluate(search.best_estimator_, split.x_test, split.y_test)
-    result = _save_artifacts(search, metrics, settings)
+    result = _save_artifacts(search, metrics, split.x_train, settings)
     if not settings.tracking:
         return result
-    promotion = _track(search, metrics, split, settings, result.model_path)
+    promotion = _track(search, metrics, split, settings, result)
     return replace(result, registered_version=promotion.version, promotion=promotion)
 
 
@@ -124,19 +126,28 @@ def _check_class_sizes(target: pd.Series, settings: Settings) -> None:
 
 
 def _save_artifacts(
-    search: GridSearchCV, metrics: dict, settings: Settings
+    search: GridSearchCV, metrics: dict, x_train: pd.DataFrame, settings: Settings
 ) -> TrainingResult:
-    """Write the model and a metrics report side by side, for serving and review."""
+    """Write the model, a metrics report and the reference profile side by side.
+
+    The model serves, the report is for review, the profile for drift monitoring.
+    """
     settings.model_dir.mkdir(parents=True, exist_ok=True)
     model_path = settings.model_dir / MODEL_FILE
     metrics_path = settings.model_dir / METRICS_FILE
+    reference_path = settings.model_dir / REFERENCE_FILE
     joblib.dump(search.best_estimator_, model_path)
+    reference = build_reference(
+        search.best_estimator_, x_train, random_state=settings.random_state
+    )
+    save_reference(reference, reference_path)
     result = TrainingResult(
         best_params=search.best_params_,
         cv_score=float(search.best_score_),
         metrics=metrics,
         model_path=model_path,
         metrics_path=metrics_path,
+        reference_path=reference_path,
     )
     report = {
         "metrics": metrics,
@@ -156,7 +167,7 @@ def _track(
     metrics: dict,
     split: DataSplit,
     settings: Settings,
-    model_path: Path,
+    saved: TrainingResult,
 ) -> Promotion:
     """Log to MLflow after the local save, so a tracking failure loses no model."""
     # Imported here: mlflow takes seconds to load and --no-tracking needs none of it.
@@ -164,10 +175,12 @@ def _track(
     from {{ cookiecutter.module_name }}.registry import TRACKING_FAILURES
 
     try:
-        return tracking.log_training(search, metrics, split, settings)
+        return tracking.log_training(
+            search, metrics, split, settings, saved.reference_path
+        )
     except TRACKING_FAILURES as error:
         raise TrackingError(
             f"cannot log to MLflow at {settings.mlflow_tracking_uri}: "
             f"{first_line(error)}",
-            model_path,
+            saved.model_path,
         ) from error

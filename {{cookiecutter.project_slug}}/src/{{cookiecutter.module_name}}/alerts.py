@@ -1,0 +1,42 @@
+"""Tell someone: POST the report's alerts as JSON to a webhook."""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from {{ cookiecutter.module_name }}.cli import first_line
+
+logger = logging.getLogger(__name__)
+
+# A slow receiver must not hold the monitoring job for long.
+WEBHOOK_TIMEOUT = 10
+
+
+def post_alert(url: str, payload: dict) -> bool:
+    """Send the alert; a failure is logged as a warning, never raised.
+
+    The report is already written when this runs and the exit code already
+    says that a threshold was crossed: a receiver that is down loses nothing.
+    """
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(payload).encode("utf-8"),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT) as response:
+            status = response.status
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        # The URL may hold a token (Slack, Teams): name its host only.
+        host = urllib.parse.urlsplit(url).hostname
+        logger.warning(
+            "Alert not delivered to the webhook at %s: %s", host, first_line(error)
+        )
+        return False
+    logger.info("Alert delivered to the webhook (HTTP %d)", status)
+    return True

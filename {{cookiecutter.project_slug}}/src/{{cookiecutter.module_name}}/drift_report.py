@@ -1,0 +1,252 @@
+"""The drift report: a JSON summary for machines, one HTML file for people.
+
+The HTML page embeds its figures as base64 PNGs and its style inline: it opens
+offline, from a mail attachment or an S3 console, with nothing to fetch.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from dataclasses import asdict, dataclass
+from html import escape
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from {{ cookiecutter.module_name }}.drift import (
+    FeatureDrift,
+    Performance,
+    PredictionDrift,
+    category_counts,
+    three_digits,
+)
+from {{ cookiecutter.module_name }}.features import CATEGORICAL_INPUTS
+from {{ cookiecutter.module_name }}.plots import (
+    categorical_distribution_figure,
+    numeric_distribution_figure,
+)
+from {{ cookiecutter.module_name }}.storage import (
+    filesystem,
+    open_output,
+    parse_uri,
+    require_bucket,
+    storage_errors,
+)
+
+HTML_FILE = "drift_report.html"
+SUMMARY_FILE = "drift_summary.json"
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; }
+table { border-collapse: collapse; margin: 1rem 0; }
+th, td { border: 1px solid #ccc; padding: .3rem .6rem; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+.alert { color: #a00; font-weight: bold; }
+.ok { color: #060; font-weight: bold; }
+figure { display: inline-block; margin: .5rem; }
+"""
+
+
+@dataclass(frozen=True)
+class MonitoringReport:
+    """Everything the report says, in the order it says it."""
+
+    generated_at: str
+    since: str | None
+    log_uri: str
+    reference_uri: str
+    log_files: int
+    predictions: int
+    malformed_lines: int
+    first_prediction: str
+    last_prediction: str
+    reference_rows: int
+    features: list[FeatureDrift]
+    prediction: PredictionDrift
+    performance: Performance | None
+    alerts: list[str]
+
+    def to_json(self) -> str:
+        """Serialise the whole report, for dashboards and alert receivers."""
+        return json.dumps(asdict(self), indent=2) + "\n"
+
+
+def distribution_images(
+    reference: pd.DataFrame, current: pd.DataFrame, features: list[str]
+) -> dict[str, str]:
+    """Draw reference vs current for each feature, as base64 PNG data."""
+    images = {}
+    for feature in features:
+        if feature in CATEGORICAL_INPUTS:
+            counts = category_counts(reference[feature], current[feature])
+            figure = categorical_distribution_figure(
+                feature, list(counts.index), counts["reference"], counts["current"]
+            )
+        else:
+            figure = numeric_distribution_figure(
+                feature, reference[feature], current[feature]
+            )
+        images[feature] = png_base64(figure)
+    return images
+
+
+def png_base64(figure: Figure) -> str:
+    """Encode a figure as PNG text that an <img> tag can carry inline."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=80)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def render_html(report: MonitoringReport, images: dict[str, str]) -> str:
+    """Lay the report out as one self-contained HTML page."""
+    sections = [
+        f"<h1>Drift report, {escape(report.generated_at)}</h1>",
+        _verdict(report.alerts),
+        _inputs_table(report),
+        "<h2>Predicted survival rate</h2>",
+        _prediction_table(report.prediction),
+        "<h2>Features</h2>",
+        _features_table(report.features),
+        "<h2>Performance on feedback</h2>",
+        _performance_tables(report.performance),
+        "<h2>Distributions</h2>",
+        *(
+            f'<figure><img alt="{escape(feature)}: reference vs current" '
+            f'src="data:image/png;base64,{data}"></figure>'
+            for feature, data in images.items()
+        ),
+    ]
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>Drift report</title><style>{STYLE}</style></head><body>\n"
+        + "\n".join(sections)
+        + "\n</body></html>\n"
+    )
+
+
+def _verdict(alerts: list[str]) -> str:
+    """Open with the answer the reader came for: is anything wrong?"""
+    if not alerts:
+        return '<p class="ok">No threshold crossed.</p>'
+    items = "".join(f"<li>{escape(alert)}</li>" for alert in alerts)
+    return f'<p class="alert">Thresholds crossed:</p><ul>{items}</ul>'
+
+
+def _inputs_table(report: MonitoringReport) -> str:
+    """Say what was compared, so a surprising result can be traced back."""
+    return _table(
+        ["What", "Value"],
+        [
+            ["Prediction log", report.log_uri],
+            ["Log files read", report.log_files],
+            ["Since", report.since or "the beginning"],
+            ["Predictions compared", report.predictions],
+            ["Malformed lines skipped", report.malformed_lines],
+            [
+                "First and last prediction",
+                f"{report.first_prediction} to " f"{report.last_prediction}",
+            ],
+            ["Reference profile", report.reference_uri],
+            ["Reference rows", report.reference_rows],
+        ],
+    )
+
+
+def _prediction_table(prediction: PredictionDrift) -> str:
+    """The share predicted to survive, in training and now."""
+    return _table(
+        ["Reference", "Current", "Shift", "Alert"],
+        [
+            [
+                f"{prediction.reference_rate:.3f}",
+                f"{prediction.current_rate:.3f}",
+                f"{prediction.shift:+.3f}",
+                _flag(prediction.drifted),
+            ]
+        ],
+    )
+
+
+def _features_table(features: list[FeatureDrift]) -> str:
+    """One row per feature: its test, its PSI, its missing shares, its verdict."""
+    return _table(
+        [
+            "Feature",
+            "Test",
+            "Statistic",
+            "p-value",
+            "PSI",
+            "Missing (ref / now)",
+            "Drift",
+        ],
+        [
+            [
+                drift.feature,
+                drift.test,
+                three_digits(drift.statistic),
+                three_digits(drift.p_value),
+                f"{drift.psi:.3f}",
+                " / ".join(
+                    format(share, ".1%")
+                    for share in (drift.reference_missing, drift.current_missing)
+                ),
+                _flag(drift.drifted),
+            ]
+            for drift in features
+        ],
+    )
+
+
+def _performance_tables(performance: Performance | None) -> str:
+    """Overall and daily scores, or why there are none."""
+    if performance is None:
+        return "<p>No feedback given or matched: pass --feedback (FEEDBACK_URI).</p>"
+    overall = _table(
+        ["Predictions with feedback", "Accuracy", "F1", "Alert"],
+        [
+            [
+                performance.predictions,
+                f"{performance.accuracy:.3f}",
+                f"{performance.f1:.3f}",
+                _flag(performance.degraded),
+            ]
+        ],
+    )
+    daily = _table(
+        ["Day (UTC)", "Predictions", "Accuracy", "F1"],
+        [
+            [day.day, day.predictions, f"{day.accuracy:.3f}", f"{day.f1:.3f}"]
+            for day in performance.days
+        ],
+    )
+    return overall + daily
+
+
+def _table(header: list[str], rows: list[list[object]]) -> str:
+    """Build an HTML table, escaping every cell."""
+    head = "".join(f"<th>{escape(name)}</th>" for name in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(str(cell))}</td>" for cell in row) + "</tr>"
+        for row in rows
+    )
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _flag(alert: bool) -> str:
+    """Spell a verdict out: tables are read, not decoded."""
+    return "ALERT" if alert else "ok"
+
+
+def write_report(report: MonitoringReport, html: str, folder_uri: str) -> list[str]:
+    """Write the summary and the page into a local or S3 folder; return their URIs."""
+    folder = parse_uri(folder_uri)
+    fs = filesystem(folder)
+    require_bucket(folder, fs, "write")
+    written = []
+    for name, text in ((SUMMARY_FILE, report.to_json()), (HTML_FILE, html)):
+        target = folder.child(name)
+        with storage_errors(f"write {target.uri!r}"), open_output(target, fs) as sink:
+            sink.write(text.encode("utf-8"))
+        written.append(target.uri)
+    return written

@@ -1,0 +1,251 @@
+"""Command line of drift monitoring: compare served predictions with training.
+
+Run it by hand or from a scheduler, whose exit code tells whether to look:
+
+    python -m {{ cookiecutter.module_name }}.monitoring report --since 2026-01-31
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+
+from {{ cookiecutter.module_name }}.alerts import post_alert
+from {{ cookiecutter.module_name }}.cli import configure_logging, load_settings
+from {{ cookiecutter.module_name }}.config import MonitoringSettings
+from {{ cookiecutter.module_name }}.data import DataNotFoundError, DataValidationError
+from {{ cookiecutter.module_name }}.drift import (
+    Performance,
+    Thresholds,
+    alerts,
+    feature_drifts,
+    performance,
+    prediction_drift,
+    with_outcomes,
+)
+from {{ cookiecutter.module_name }}.drift_report import (
+    MonitoringReport,
+    distribution_images,
+    render_html,
+    write_report,
+)
+from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
+from {{ cookiecutter.module_name }}.monitoring_data import (
+    NoPredictionsError,
+    read_feedback,
+    read_prediction_logs,
+    read_reference,
+)
+from {{ cookiecutter.module_name }}.storage import StorageError
+
+logger = logging.getLogger("{{ cookiecutter.module_name }}.monitoring")
+
+EXIT_OK = 0
+EXIT_INVALID_INPUT = 2
+# 3 is main.py's tracking failure: a crossed threshold gets its own code, so a
+# scheduler can tell "look at the report" from "the job is broken".
+EXIT_ALERT = 4
+DURATION = re.compile(r"(\d+)\s*([dh])")
+DURATION_UNITS = {"d": "days", "h": "hours"}
+
+
+class SinceError(ValueError):
+    """--since is neither a date, a date and time, nor a duration."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Describe the report subcommand; each flag overrides a variable or `.env`."""
+    parser = argparse.ArgumentParser(
+        prog="python -m {{ cookiecutter.module_name }}.monitoring",
+        description="Compare the logged predictions with the training reference.",
+        epilog=f"Exit codes: {EXIT_OK} no threshold crossed, {EXIT_INVALID_INPUT} "
+        f"bad input or configuration, {EXIT_ALERT} a threshold crossed. "
+        "ALERT_WEBHOOK_URL, DRIFT_P_VALUE, DRIFT_PSI_THRESHOLD, "
+        "PREDICTION_RATE_SHIFT and MIN_FEEDBACK_ACCURACY come from the "
+        "environment or .env.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    report = commands.add_parser(
+        "report",
+        help="write the drift report (HTML and JSON) and alert past a threshold",
+        argument_default=argparse.SUPPRESS,
+    )
+    report.add_argument(
+        "--since",
+        help="first moment compared: 2026-01-31, 2026-01-31T12:00 (UTC unless an "
+        "offset is given) or a duration back from now, 7d or 24h; "
+        "default: the whole log",
+    )
+    report.add_argument(
+        "--log",
+        dest="prediction_log_path",
+        help="JSON-lines log or folder of logs: local, https:// or s3:// "
+        "(overrides PREDICTION_LOG_PATH)",
+    )
+    report.add_argument(
+        "--reference",
+        dest="reference_profile_uri",
+        help="reference profile (Parquet) written by training "
+        "(overrides REFERENCE_PROFILE_URI; default MODEL_DIR/reference.parquet)",
+    )
+    report.add_argument(
+        "--feedback",
+        dest="feedback_uri",
+        help="CSV or Parquet of request_id, survived (and row): adds accuracy "
+        "and F1 per day (overrides FEEDBACK_URI)",
+    )
+    report.add_argument(
+        "--output-dir",
+        dest="monitoring_report_dir",
+        help="folder for drift_report.html and drift_summary.json, local or "
+        "s3:// (overrides MONITORING_REPORT_DIR)",
+    )
+    report.add_argument(
+        "--log-level", help="DEBUG, INFO, WARNING or ERROR (overrides LOG_LEVEL)"
+    )
+    return parser
+
+
+def parse_since(text: str, now: datetime) -> datetime:
+    """Read --since as an ISO date or time, UTC by default, or as 7d, 24h back."""
+    duration = DURATION.fullmatch(text.strip())
+    if duration:
+        amount, unit = duration.groups()
+        return now - timedelta(**{DURATION_UNITS[unit]: int(amount)})
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise SinceError(
+            f"--since {text!r} is not a date (2026-01-31), a date and time "
+            "(2026-01-31T12:00) or a duration (7d, 24h)"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def thresholds(settings: MonitoringSettings) -> Thresholds:
+    """Gather the alert limits from the settings."""
+    return Thresholds(
+        p_value=settings.drift_p_value,
+        psi=settings.drift_psi_threshold,
+        prediction_rate_shift=settings.prediction_rate_shift,
+        min_accuracy=settings.min_feedback_accuracy,
+    )
+
+
+def build_report(
+    settings: MonitoringSettings, since: datetime | None
+) -> tuple[MonitoringReport, str]:
+    """Read the inputs, compute every statistic, and lay out the HTML page."""
+    reference = read_reference(settings.reference_uri)
+    logs = read_prediction_logs(settings.prediction_log_path, since)
+    current = logs.frame
+    limits = thresholds(settings)
+    features = feature_drifts(reference, current, limits)
+    prediction = prediction_drift(reference, current, limits)
+    scores = feedback_performance(settings.feedback_uri, current, limits)
+    report = MonitoringReport(
+        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        since=since.isoformat() if since else None,
+        log_uri=settings.prediction_log_path,
+        reference_uri=settings.reference_uri,
+        log_files=logs.files,
+        predictions=len(current),
+        malformed_lines=logs.malformed_lines,
+        first_prediction=current["timestamp"].min().isoformat(),
+        last_prediction=current["timestamp"].max().isoformat(),
+        reference_rows=len(reference),
+        features=features,
+        prediction=prediction,
+        performance=scores,
+        alerts=alerts(features, prediction, scores, limits),
+    )
+    images = distribution_images(reference, current, INPUT_FEATURES)
+    return report, render_html(report, images)
+
+
+def feedback_performance(
+    feedback_uri: str | None, current: pd.DataFrame, limits: Thresholds
+) -> Performance | None:
+    """Score the predictions whose true outcome is known; None without any."""
+    if feedback_uri is None:
+        return None
+    labelled = with_outcomes(current, read_feedback(feedback_uri))
+    if labelled.empty:
+        logger.warning(
+            "No outcome in %s matches a logged prediction of the window: "
+            "no accuracy or F1",
+            feedback_uri,
+        )
+        return None
+    return performance(labelled, limits)
+
+
+def notify(report: MonitoringReport, written: list[str], webhook_url: str) -> None:
+    """POST the alerts, with a `text` line that chat webhooks display as is."""
+    post_alert(
+        webhook_url,
+        {
+            "text": f"Drift alert: {'; '.join(report.alerts)}",
+            "alerts": report.alerts,
+            "predictions": report.predictions,
+            "since": report.since,
+            "report": written,
+        },
+    )
+
+
+def run_report(settings: MonitoringSettings, since: datetime | None) -> int:
+    """Write the report, then say and signal whether a threshold was crossed."""
+    report, html = build_report(settings, since)
+    written = write_report(report, html, settings.monitoring_report_dir)
+    logger.info(
+        "Compared %d predictions (%d malformed line(s) skipped) with %d reference "
+        "rows; wrote %s",
+        report.predictions,
+        report.malformed_lines,
+        report.reference_rows,
+        " and ".join(written),
+    )
+    if not report.alerts:
+        logger.info("No threshold crossed")
+        return EXIT_OK
+    for alert in report.alerts:
+        logger.warning("Alert: %s", alert)
+    if settings.alert_webhook_url is not None:
+        notify(report, written, settings.alert_webhook_url.get_secret_value())
+    return EXIT_ALERT
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command, report, and turn known failures into one error line."""
+    overrides = vars(build_parser().parse_args(argv))
+    del overrides["command"]
+    since_text = overrides.pop("since", None)
+    configure_logging("INFO")
+    settings = load_settings(MonitoringSettings, **overrides)
+    if settings is None:
+        return EXIT_INVALID_INPUT
+    try:
+        since = parse_since(since_text, datetime.now(UTC)) if since_text else None
+        return run_report(settings, since)
+    except SinceError as error:
+        logger.error("Invalid date: %s", error)
+    except NoPredictionsError as error:
+        logger.error("Nothing to monitor: %s", error)
+    except DataNotFoundError as error:
+        logger.error(
+            "Input missing: %s: check --log, --reference and --feedback", error
+        )
+    except DataValidationError as error:
+        logger.error("Cannot build the report: %s", error)
+    except StorageError as error:
+        logger.error("Cannot write the report: %s", error)
+    return EXIT_INVALID_INPUT
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,224 @@
+"""Read what monitoring compares: prediction logs, the reference, the feedback.
+
+Every reader goes through DuckDB and the project's storage code, so logs,
+profiles and feedback may sit on disk, behind a URL or on S3, and each one
+returns frames with the same column types: categories as text, numbers as
+floats, missing values as null.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+from pyarrow import fs as pafs
+
+from {{ cookiecutter.module_name }}.data import (
+    DataValidationError,
+    open_relation,
+    read_errors,
+)
+from {{ cookiecutter.module_name }}.features import (
+    CATEGORICAL_INPUTS,
+    INPUT_FEATURES,
+    NUMERIC_INPUTS,
+    PREDICTION,
+)
+from {{ cookiecutter.module_name }}.storage import (
+    HTTP_SCHEMES,
+    filesystem,
+    list_files,
+    parse_uri,
+    relative_path,
+    stat,
+)
+from {{ cookiecutter.module_name }}.transfer import local_copy
+
+# Inputs as DuckDB types. pclass is an integer but a category: it is compared
+# as text, so that 1 from a log and 1 from a Parquet file are the same value.
+FEATURE_TYPES = (
+    {feature: "DOUBLE" for feature in NUMERIC_INPUTS}
+    | {feature: "VARCHAR" for feature in CATEGORICAL_INPUTS}
+    | {"pclass": "INTEGER"}
+)
+LOG_TYPES = {
+    "timestamp": "TIMESTAMPTZ",
+    "request_id": "VARCHAR",
+    "row": "INTEGER",
+    **FEATURE_TYPES,
+    PREDICTION: "INTEGER",
+}
+# A line is one record: tab-free JSON never holds this control character, so
+# the CSV reader hands each line over whole, whatever it contains.
+LINE_READER = (
+    "read_csv(?, columns={'line': 'VARCHAR'}, header=false, delim=E'\\x1e', "
+    "quote='', escape='', auto_detect=false, strict_mode=false, null_padding=true)"
+)
+# Log files in a folder: rotated ones (predictions.jsonl.1, .gz) included,
+# hidden and marker files (.DS_Store, _SUCCESS) left out.
+SKIPPED_PREFIXES = (".", "_")
+FEEDBACK_COLUMNS = ("request_id", "survived")
+
+
+class NoPredictionsError(DataValidationError):
+    """The log holds no usable prediction in the requested window."""
+
+
+@dataclass(frozen=True)
+class PredictionLogs:
+    """The valid predictions of the window, and what the reader had to skip."""
+
+    frame: pd.DataFrame
+    files: int
+    malformed_lines: int
+
+
+def read_prediction_logs(uri: str, since: datetime | None) -> PredictionLogs:
+    """Read every log line since `since`, skipping and counting malformed ones.
+
+    A line is malformed when it is not a JSON object, lacks a valid timestamp or
+    prediction, or has a value of the wrong type; one bad line never stops the
+    report. Lines before `since` are dropped after parsing, so malformed lines
+    are counted over the whole files read.
+    """
+    with (
+        read_errors(uri),
+        local_log_files(uri) as paths,
+        duckdb.connect() as con,
+    ):
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute(f"CREATE TABLE parsed AS {_parse_lines_sql()}", [paths])
+        (malformed,) = con.execute(
+            "SELECT count(*) FROM parsed WHERE NOT valid"
+        ).fetchone()
+        frame = con.execute(
+            "SELECT * EXCLUDE (valid) FROM parsed "
+            'WHERE valid AND (CAST(? AS TIMESTAMPTZ) IS NULL OR "timestamp" >= ?) '
+            'ORDER BY "timestamp"',
+            [since, since],
+        ).df()
+    if frame.empty:
+        window = f" since {since.isoformat()}" if since else ""
+        raise NoPredictionsError(
+            f"no valid prediction in {uri!r}{window} ({malformed} malformed "
+            "line(s) skipped): nothing to compare with the reference"
+        )
+    return PredictionLogs(frame, len(paths), malformed)
+
+
+def _parse_lines_sql() -> str:
+    """Type each line's fields, flagging lines where a field does not fit.
+
+    Every field is first read as text, then cast: a value present but not
+    castable (age "unknown") makes the line malformed rather than null.
+    """
+    as_text = json.dumps(dict.fromkeys(LOG_TYPES, "VARCHAR"))
+    typed = ", ".join(
+        _typed(f'record."{field}"', kind, field) for field, kind in LOG_TYPES.items()
+    )
+    mistyped = " OR ".join(
+        f'(record."{field}" IS NOT NULL AND "{field}" IS NULL)' for field in LOG_TYPES
+    )
+    return f"""
+        SELECT * EXCLUDE (record),
+               record IS NOT NULL AND "timestamp" IS NOT NULL
+               AND {PREDICTION} IN (0, 1) AND NOT ({mistyped}) AS valid
+        FROM (
+            SELECT record, {typed}
+            FROM (
+                SELECT CASE WHEN json_valid(line) AND json_type(line) = 'OBJECT'
+                            THEN json_transform(line, '{as_text}') END AS record
+                FROM {LINE_READER}
+                WHERE trim(coalesce(line, '')) <> ''
+            )
+        )
+    """
+
+
+def _typed(expression: str, kind: str, name: str) -> str:
+    """Cast one field to its type, categories to text, as the readers agree."""
+    cast = f"TRY_CAST({expression} AS {kind})"
+    if name in CATEGORICAL_INPUTS:
+        cast = f"CAST({cast} AS VARCHAR)"
+    return f'{cast} AS "{name}"'
+
+
+@contextmanager
+def local_log_files(uri: str) -> Iterator[list[str]]:
+    """Give DuckDB local paths: the log itself, or copies of remote files.
+
+    A folder stands for every log file below it, as log rotation and
+    collectors leave them (one file per day or per pod).
+    """
+    location = parse_uri(uri)
+    if location.scheme in HTTP_SCHEMES:
+        with local_copy(location) as path:
+            yield [str(path)]
+        return
+    fs = filesystem(location)
+    if stat(location, fs).type == pafs.FileType.File:
+        files = [location]
+    else:
+        files = [
+            location.child(relative_path(info, location))
+            for info in list_files(location, fs)
+            if not info.base_name.startswith(SKIPPED_PREFIXES)
+        ]
+    if not files:
+        raise DataValidationError(f"folder {uri!r} holds no log file")
+    with ExitStack() as stack:
+        yield [str(stack.enter_context(local_copy(file))) for file in files]
+
+
+def read_reference(uri: str) -> pd.DataFrame:
+    """Read the training profile, typed as the logs are."""
+    columns = [*INPUT_FEATURES, PREDICTION]
+    with read_errors(uri), duckdb.connect() as con, open_relation(con, uri) as relation:
+        _require_columns(relation, columns, uri, "reference profile")
+        kinds = {**FEATURE_TYPES, PREDICTION: "INTEGER"}
+        typed = ", ".join(_typed(f'"{name}"', kinds[name], name) for name in columns)
+        frame = relation.query("reference", f"SELECT {typed} FROM reference").df()
+    if frame.empty:
+        raise DataValidationError(f"reference profile {uri!r} holds no rows")
+    return frame
+
+
+def read_feedback(uri: str) -> pd.DataFrame:
+    """Read the true outcomes: request_id, survived (0 or 1), and row if known.
+
+    Without a row column, the outcome is that of the request's first row, as
+    most requests score one passenger.
+    """
+    with read_errors(uri), duckdb.connect() as con, open_relation(con, uri) as relation:
+        _require_columns(relation, FEEDBACK_COLUMNS, uri, "feedback")
+        row = '"row"' if "row" in relation.columns else "0"
+        frame = relation.query(
+            "feedback",
+            "SELECT CAST(request_id AS VARCHAR) AS request_id, "
+            f"TRY_CAST({row} AS INTEGER) AS row, "
+            "TRY_CAST(survived AS INTEGER) AS survived FROM feedback",
+        ).df()
+    bad = frame[~frame["survived"].isin([0, 1]) | frame["request_id"].isna()]
+    if not bad.empty:
+        raise DataValidationError(
+            f"feedback {uri!r} has {len(bad)} row(s) without a request_id or "
+            "with survived other than 0 or 1"
+        )
+    return frame
+
+
+def _require_columns(
+    relation: duckdb.DuckDBPyRelation, columns: Sequence[str], uri: str, what: str
+) -> None:
+    """Name every missing column at once, and the columns that are there."""
+    missing = [column for column in columns if column not in relation.columns]
+    if missing:
+        raise DataValidationError(
+            f"{what} {uri!r} lacks column(s) {', '.join(missing)}; it has "
+            f"{', '.join(relation.columns)}"
+        )

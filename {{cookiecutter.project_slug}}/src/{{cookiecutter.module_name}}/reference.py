@@ -1,0 +1,28 @@
+"""The reference profile: what the model saw in training, for drift monitoring."""
+
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from {{ cookiecutter.module_name }}.features import INPUT_FEATURES, PREDICTION
+from {{ cookiecutter.module_name }}.parquet import write_table
+
+# Enough for precise distributions, small enough to ship with every model.
+MAX_REFERENCE_ROWS = 100_000
+
+
+def build_reference(model, features: pd.DataFrame, random_state: int) -> pd.DataFrame:
+    """Keep the training inputs and the model's answers on them.
+
+    Monitoring compares the inputs the API receives with these, and its
+    predicted survival rate with the one the model gave on its training rows.
+    """
+    rows = min(len(features), MAX_REFERENCE_ROWS)
+    sample = features[INPUT_FEATURES].sample(n=rows, random_state=random_state)
+    return sample.assign(**{PREDICTION: model.predict(sample).astype(int)})
+
+
+def save_reference(reference: pd.DataFrame, path: Path) -> None:
+    """Write the profile as Parquet, typed, beside the model it describes."""
+    write_table(pa.Table.from_pandas(reference, preserve_index=False), str(path))

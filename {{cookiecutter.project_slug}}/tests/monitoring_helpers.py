@@ -1,0 +1,56 @@
+"""Synthetic prediction logs and reference profiles, as the app and training write."""
+
+from pathlib import Path
+
+import pandas as pd
+
+from {{ cookiecutter.module_name }}.data import COLUMN_NAMES
+from {{ cookiecutter.module_name }}.features import (
+    INPUT_FEATURES,
+    PREDICTION,
+    PROBABILITY,
+)
+
+from tests.conftest import make_titanic_frame
+
+REFERENCE_ROWS = 2_000
+LOG_ROWS = 1_000
+START = pd.Timestamp("2026-01-01", tz="UTC")
+# Three days of traffic, so per-day figures have several days to show.
+LOG_SPAN = pd.Timedelta(days=3)
+
+
+def passengers(n_rows: int, seed: int) -> pd.DataFrame:
+    """Model inputs drawn like the test data, with a rule-based prediction."""
+    frame = make_titanic_frame(n_rows, seed).rename(columns=COLUMN_NAMES)
+    return frame[INPUT_FEATURES].assign(
+        **{PREDICTION: (frame["sex"] == "female").astype(int)}
+    )
+
+
+def write_reference(path: Path, n_rows: int = REFERENCE_ROWS) -> Path:
+    """Save a reference profile as training does: inputs and predictions."""
+    passengers(n_rows, seed=0).to_parquet(path, index=False)
+    return path
+
+
+def log_lines(frame: pd.DataFrame, start: pd.Timestamp = START) -> pd.DataFrame:
+    """Add the log's other fields to model inputs and predictions."""
+    times = pd.date_range(start, periods=len(frame), freq=LOG_SPAN / len(frame))
+    return frame.assign(
+        timestamp=times.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00"),
+        request_id=[f"req-{index}" for index in range(len(frame))],
+        row=0,
+        passenger_id=None,
+        **{PROBABILITY: frame[PREDICTION] * 0.8 + 0.1},
+        model_name="{{ cookiecutter.module_name }}",
+        model_version="1",
+        latency_ms=1.5,
+    )
+
+
+def write_log(path: Path, frame: pd.DataFrame) -> Path:
+    """Write one JSON object per line, nulls for missing values, as the app does."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_json(path, orient="records", lines=True)
+    return path

@@ -1,0 +1,248 @@
+"""The drift report end to end: inputs, verdicts, exit codes, files and messages."""
+
+import json
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sklearn.metrics import accuracy_score, f1_score
+
+import main
+from {{ cookiecutter.module_name }} import monitoring
+from {{ cookiecutter.module_name }}.config import REFERENCE_FILE
+from {{ cookiecutter.module_name }}.drift_report import HTML_FILE, SUMMARY_FILE
+from {{ cookiecutter.module_name }}.features import INPUT_FEATURES, PREDICTION
+
+from tests.monitoring_helpers import (
+    LOG_ROWS,
+    log_lines,
+    passengers,
+    write_log,
+    write_reference,
+)
+
+pytestmark = pytest.mark.usefixtures("isolated_settings")
+
+
+@pytest.fixture
+def reference(tmp_path: Path) -> Path:
+    """A reference profile drawn from the same population as the quiet log."""
+    return write_reference(tmp_path / REFERENCE_FILE)
+
+
+def report(tmp_path: Path, log: Path, reference: Path, *extra: str) -> int:
+    """Run `report` as the command line does, into tmp_path/reports."""
+    argv = ["report", "--log", str(log), "--reference", str(reference)]
+    argv += ["--output-dir", str(tmp_path / "reports"), *extra]
+    return monitoring.main(argv)
+
+
+def summary(tmp_path: Path) -> dict:
+    """The JSON summary the last report wrote."""
+    return json.loads((tmp_path / "reports" / SUMMARY_FILE).read_text())
+
+
+def drifted(tmp_path: Path) -> set[str]:
+    """The features the last report flagged."""
+    return {
+        item["feature"] for item in summary(tmp_path)["features"] if item["drifted"]
+    }
+
+
+def quiet_log(tmp_path: Path) -> Path:
+    """Predictions from the reference's population: nothing should move."""
+    return write_log(
+        tmp_path / "logs" / "predictions.jsonl", log_lines(passengers(LOG_ROWS, seed=1))
+    )
+
+
+def test_no_drift_exits_0_and_writes_both_files(tmp_path, reference) -> None:
+    """Predictions like the training rows: exit 0, a summary and a page."""
+    assert report(tmp_path, quiet_log(tmp_path), reference) == monitoring.EXIT_OK
+    result = summary(tmp_path)
+    assert result["alerts"] == []
+    assert result["predictions"] == LOG_ROWS
+    assert [item["feature"] for item in result["features"]] == INPUT_FEATURES
+    assert not result["prediction"]["drifted"]
+    page = (tmp_path / "reports" / HTML_FILE).read_text()
+    assert page.count('src="data:image/png;base64,') == len(INPUT_FEATURES)
+    # Self-contained: nothing is fetched when the page opens.
+    assert "http://" not in page and "https://" not in page
+
+
+def test_shifted_age_is_detected(tmp_path, reference) -> None:
+    """Older passengers: age alone drifts, and the exit code says so."""
+    older = passengers(LOG_ROWS, seed=1).assign(age=lambda frame: frame["age"] + 25)
+    log = write_log(tmp_path / "older.jsonl", log_lines(older))
+    assert report(tmp_path, log, reference) == monitoring.EXIT_ALERT
+    assert drifted(tmp_path) == {"age"}
+    assert any(alert.startswith("age drifted") for alert in summary(tmp_path)["alerts"])
+
+
+def test_shifted_sex_is_detected_with_the_prediction_rate(tmp_path, reference) -> None:
+    """Only women: sex drifts, and so does the predicted survival rate."""
+    women = passengers(LOG_ROWS, seed=1)
+    women = women.assign(sex="female", **{PREDICTION: 1})
+    log = write_log(tmp_path / "women.jsonl", log_lines(women))
+    assert report(tmp_path, log, reference) == monitoring.EXIT_ALERT
+    assert drifted(tmp_path) == {"sex"}
+    prediction = summary(tmp_path)["prediction"]
+    assert prediction["drifted"] and prediction["current_rate"] == 1.0
+
+
+def test_malformed_lines_are_skipped_and_counted(tmp_path, reference) -> None:
+    """Broken lines are counted, not fatal; blank lines are not broken."""
+    log = quiet_log(tmp_path)
+    bad_lines = [
+        "not json at all",
+        '{"timestamp": "2026-01-02T00:00:00+00:00", "truncated": ',
+        '{"timestamp": "2026-01-02T00:00:00+00:00", "age": "old", "survived_pred": 1}',
+        '{"age": 30, "survived_pred": 1}',
+        "[1, 2, 3]",
+    ]
+    with log.open("a") as file:
+        file.write("\n".join(bad_lines) + "\n\n")
+    assert report(tmp_path, log, reference) == monitoring.EXIT_OK
+    assert summary(tmp_path)["malformed_lines"] == len(bad_lines)
+    assert summary(tmp_path)["predictions"] == LOG_ROWS
+
+
+def test_a_folder_of_rotated_logs_is_read_whole(tmp_path, reference) -> None:
+    """Every log file of a folder is read, marker files left out."""
+    lines = log_lines(passengers(LOG_ROWS, seed=1))
+    folder = tmp_path / "logs"
+    write_log(folder / "predictions.jsonl", lines.iloc[: LOG_ROWS // 2])
+    write_log(folder / "predictions.jsonl.1", lines.iloc[LOG_ROWS // 2 :])
+    (folder / "_SUCCESS").write_text("")
+    assert report(tmp_path, folder, reference) == monitoring.EXIT_OK
+    assert summary(tmp_path)["log_files"] == 2
+    assert summary(tmp_path)["predictions"] == LOG_ROWS
+
+
+def test_since_keeps_the_later_predictions(tmp_path, reference) -> None:
+    """--since drops what came before it."""
+    log = quiet_log(tmp_path)
+    assert report(tmp_path, log, reference, "--since", "2026-01-03") == 0
+    result = summary(tmp_path)
+    assert 0 < result["predictions"] < LOG_ROWS / 2
+    assert result["first_prediction"] >= "2026-01-03"
+
+
+@pytest.mark.parametrize("content", ["", "\n\n"])
+def test_empty_log_says_so(tmp_path, reference, caplog, content) -> None:
+    """An empty log is reported in words, and no report is written."""
+    log = tmp_path / "empty.jsonl"
+    log.write_text(content)
+    assert report(tmp_path, log, reference) == monitoring.EXIT_INVALID_INPUT
+    assert "Nothing to monitor" in caplog.text
+    assert "no valid prediction" in caplog.text
+    assert not (tmp_path / "reports").exists()
+
+
+def test_nothing_since_the_date_says_so(tmp_path, reference, caplog) -> None:
+    """A window without predictions names the date."""
+    log = quiet_log(tmp_path)
+    assert report(tmp_path, log, reference, "--since", "2030-01-01") == 2
+    assert "since 2030-01-01" in caplog.text
+
+
+def one_error(caplog) -> str:
+    """The single error line logged, which must carry no traceback."""
+    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert len(errors) == 1
+    assert errors[0].exc_info is None
+    return errors[0].getMessage()
+
+
+def test_missing_log_is_one_clear_error(tmp_path, reference, caplog) -> None:
+    """A wrong log path gives one error line naming it."""
+    missing = tmp_path / "nowhere.jsonl"
+    assert report(tmp_path, missing, reference) == monitoring.EXIT_INVALID_INPUT
+    assert str(missing) in one_error(caplog)
+
+
+def test_unreadable_reference_is_one_clear_error(tmp_path, caplog) -> None:
+    """A reference that is not Parquet gives one error line naming it."""
+    broken = tmp_path / "reference.parquet"
+    broken.write_bytes(b"not parquet")
+    log = quiet_log(tmp_path)
+    assert report(tmp_path, log, broken) == monitoring.EXIT_INVALID_INPUT
+    assert str(broken) in one_error(caplog)
+
+
+def test_bad_date_is_one_clear_error(tmp_path, reference, caplog) -> None:
+    """An unreadable --since gives one error line quoting it."""
+    log = quiet_log(tmp_path)
+    assert report(tmp_path, log, reference, "--since", "yesterday") == 2
+    assert "'yesterday' is not a date" in one_error(caplog)
+
+
+def test_bad_input_subprocess_has_no_traceback(tmp_path) -> None:
+    """Without a trained model, the command says what is missing, no traceback."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "{{ cookiecutter.module_name }}.monitoring", "report"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == monitoring.EXIT_INVALID_INPUT
+    assert "Traceback" not in completed.stderr
+    assert REFERENCE_FILE in completed.stderr
+
+
+def test_feedback_gives_accuracy_and_f1_per_day(tmp_path, reference) -> None:
+    """Known outcomes give accuracy and F1, overall and per day."""
+    lines = log_lines(passengers(LOG_ROWS, seed=1))
+    log = write_log(tmp_path / "predictions.jsonl", lines)
+    # Outcomes for every other prediction; the truth disagrees on a fifth.
+    known = lines.iloc[::2]
+    truth = known[PREDICTION].where(known.index % 5 != 0, 1 - known[PREDICTION])
+    feedback = tmp_path / "feedback.csv"
+    pd.DataFrame({"request_id": known["request_id"], "survived": truth}).to_csv(
+        feedback, index=False
+    )
+    assert report(tmp_path, log, reference, "--feedback", str(feedback)) == 0
+    scores = summary(tmp_path)["performance"]
+    assert scores["predictions"] == len(known)
+    assert scores["accuracy"] == pytest.approx(accuracy_score(truth, known[PREDICTION]))
+    days = pd.to_datetime(known["timestamp"]).dt.strftime("%Y-%m-%d")
+    assert [day["day"] for day in scores["days"]] == sorted(days.unique())
+    first = days == scores["days"][0]["day"]
+    assert scores["days"][0]["f1"] == pytest.approx(
+        f1_score(truth[first], known[PREDICTION][first])
+    )
+
+
+def test_poor_feedback_accuracy_raises_an_alert(tmp_path, reference) -> None:
+    """Wrong answers on every known outcome cross the accuracy limit."""
+    lines = log_lines(passengers(LOG_ROWS, seed=1))
+    log = write_log(tmp_path / "predictions.jsonl", lines)
+    feedback = tmp_path / "feedback.parquet"
+    wrong = pd.DataFrame(
+        {"request_id": lines["request_id"], "row": 0, "survived": 1 - lines[PREDICTION]}
+    )
+    wrong.to_parquet(feedback, index=False)
+    assert report(tmp_path, log, reference, "--feedback", str(feedback)) == 4
+    assert summary(tmp_path)["performance"]["degraded"]
+
+
+def test_training_writes_the_reference_profile(titanic_csv, tmp_path) -> None:
+    """Training saves the profile beside the model; the report reads it by default."""
+    model_dir = tmp_path / "models"
+    argv = ["--data-uri", str(titanic_csv), "--model-dir", str(model_dir)]
+    argv += ["--n-trees", "5", "--max-depth", "3", "--cv-folds", "2", "--no-tracking"]
+    assert main.main(argv) == 0
+    profile = pd.read_parquet(model_dir / REFERENCE_FILE)
+    assert list(profile.columns) == [*INPUT_FEATURES, PREDICTION]
+    # The training rows: 80 % of the data with the default TEST_SIZE.
+    assert len(profile) == int(len(pd.read_csv(titanic_csv)) * 0.8)
+    assert set(profile[PREDICTION]) <= {0, 1}
+    # The default reference of the report is that file.
+    log = quiet_log(tmp_path)
+    assert monitoring.main(["report", "--log", str(log)]) in (0, 4)
+    assert summary(tmp_path)["reference_uri"] == str(Path("models") / REFERENCE_FILE)
