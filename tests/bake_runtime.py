@@ -25,6 +25,8 @@ import pytest
 from conftest import Bake, venv_python
 
 # Two grid points of five shallow trees: a real training run in a few seconds.
+# One passenger as the API takes it: the fields left out are optional.
+PASSENGER = {"pclass": 3, "sex": "female", "age": 29, "sib_sp": 0, "parch": 0}
 TINY_GRID = ("--n-trees", 5, "--max-depth", 2, 3, "--cv-folds", 2)
 SERVER_START_TIMEOUT = 120  # seconds: the first start creates the database schema
 TITANIC_HEADER = [

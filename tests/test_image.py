@@ -19,6 +19,7 @@ import pytest
 
 from bake_runtime import (
     PASSENGER,
+    TINY_GRID,
     post_json,
     run_in_bake,
     running_server,
@@ -28,7 +29,8 @@ from conftest import DEFAULT_ANSWERS, MATRIX, Bake
 from dockerfile import EnginelessImage, parse
 from hook_modules import post_gen
 
-TINY_GRID = {"N_TREES": "5", "MAX_DEPTH": "2", "CV_FOLDS": "2"}
+# The grid as a ConfigMap would set it: the training image takes no flags.
+TINY_GRID_ENV = {"N_TREES": "5", "MAX_DEPTH": "2", "CV_FOLDS": "2"}
 WITHOUT_API = next(row for row in MATRIX if not row["include_api"])
 
 
@@ -59,14 +61,15 @@ def save_champion(bake: Bake, folder: Path) -> Path:
     From its own folder, so that MLflow's store and ./mlruns stay out of the bake.
     """
     folder.mkdir()
-    env = {**os.environ, **TINY_GRID, "MLFLOW_TRACKING_URI": "sqlite:///mlflow.db"}
+    env = {**os.environ, "MLFLOW_TRACKING_URI": "sqlite:///mlflow.db"}
     data = write_synthetic_titanic(folder / "titanic.csv")
     model_uri = f"models:/{bake.context['module_name']}@champion"
     fetch = (
         "import mlflow; "
         f"mlflow.artifacts.download_artifacts({model_uri!r}, dst_path='champion')"
     )
-    for command in ([bake.path / "main.py", "--data-uri", data], ["-c", fetch]):
+    train = [bake.path / "main.py", "--data-uri", data, *TINY_GRID]
+    for command in (train, ["-c", fetch]):
         completed = run_in_bake(bake, *command, env=env, cwd=folder)
         assert completed.returncode == 0, completed.stderr[-3000:]
     return folder / "champion"
@@ -111,7 +114,7 @@ def test_training_image_trains_from_its_environment(bakery, tmp_path):
     data = write_synthetic_titanic(tmp_path / "titanic.csv")
     env = {
         **image.environment(),
-        **TINY_GRID,
+        **TINY_GRID_ENV,
         "DATA_URI": str(data),
         "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}",
     }

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bake_runtime import (
+    PASSENGER,
     TINY_GRID,
     post_json,
     run_in_bake,
@@ -19,8 +20,6 @@ from bake_runtime import (
     write_synthetic_titanic,
 )
 from conftest import DEFAULT_ANSWERS, venv_python
-
-PASSENGER = {"pclass": 3, "sex": "female", "age": 29, "sib_sp": 0, "parch": 0}
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -21,17 +20,10 @@ from app.forest import Probabilities, direct_forest_probabilities
 from app.schemas import PASSENGER_EXAMPLES
 
 if TYPE_CHECKING:
-    from mlflow import MlflowClient
     from mlflow.entities import Run
-    from mlflow.entities.model_registry import ModelVersion
 
 logger = logging.getLogger(__name__)
 
-# models:/NAME@ALIAS and models:/NAME/VERSION name a registry version; other URIs
-# (runs:/, a folder, models:/m-<id>) are served without one.
-REGISTRY_URI = re.compile(
-    r"models:/(?P<name>[^/@]+)(?:@(?P<alias>[^/@]+)|/(?P<version>\d+))"
-)
 SURVIVAL_CLASSES = {0, 1}
 NOT_LOADED = "no model loaded yet"
 
@@ -98,10 +90,10 @@ def load_model(settings: ApiSettings) -> LoadedModel:
     registry.connect(settings)
     if uri.startswith(registry.STORE_SCHEMES):
         registry.check_local_store_exists(settings.mlflow_tracking_uri)
-    registry_uri = REGISTRY_URI.fullmatch(uri)
+    registry_uri = registry.REGISTRY_URI.fullmatch(uri)
     version = None
     if registry_uri is not None:
-        version = _registry_version(MlflowClient(), registry_uri)
+        version = registry.registry_version(MlflowClient(), registry_uri)
         source = f"models:/{version.name}/{version.version}"
     else:
         source = uri
@@ -124,14 +116,6 @@ def load_model(settings: ApiSettings) -> LoadedModel:
         positive_column=_positive_column(pipeline, source),
         probabilities=_fastest_probabilities(pipeline, source),
     )
-
-
-def _registry_version(client: MlflowClient, registry_uri: re.Match) -> ModelVersion:
-    """Ask the registry which version the alias or number designates."""
-    name, alias, version = registry_uri.group("name", "alias", "version")
-    if alias is not None:
-        return client.get_model_version_by_alias(name, alias)
-    return client.get_model_version(name, version)
 
 
 def _training_run(run_id: str | None, settings: ApiSettings) -> Run | None:

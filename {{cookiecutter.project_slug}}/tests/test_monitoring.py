@@ -33,7 +33,7 @@ def reference(tmp_path: Path) -> Path:
     return write_reference(tmp_path / REFERENCE_FILE)
 
 
-def report(tmp_path: Path, log: Path, reference: Path, *extra: str) -> int:
+def report(tmp_path: Path, log: Path, reference: Path | str, *extra: str) -> int:
     """Run `report` as the command line does, into tmp_path/reports."""
     argv = ["report", "--log", str(log), "--reference", str(reference)]
     argv += ["--output-dir", str(tmp_path / "reports"), *extra]
@@ -171,6 +171,31 @@ def test_unreadable_reference_is_one_clear_error(tmp_path, caplog) -> None:
     log = quiet_log(tmp_path)
     assert report(tmp_path, log, broken) == monitoring.EXIT_INVALID_INPUT
     assert str(broken) in one_error(caplog)
+
+
+def test_reference_follows_the_registered_champion(
+    tmp_path, trained_store, monkeypatch
+) -> None:
+    """models:/NAME@champion reads the profile logged by the champion's run."""
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", trained_store.uri)
+    champion = f"models:/{trained_store.model_name}@champion"
+    exit_code = report(tmp_path, quiet_log(tmp_path), champion)
+    assert exit_code in (monitoring.EXIT_OK, monitoring.EXIT_ALERT)
+    result = summary(tmp_path)
+    assert result["reference_uri"] == champion
+    trained_rows = len(pd.read_csv(trained_store.good_csv))
+    assert 0 < result["reference_rows"] <= trained_rows
+
+
+def test_unknown_registered_model_is_one_clear_error(
+    tmp_path, trained_store, monkeypatch, caplog
+) -> None:
+    """A reference naming no registered model gives one error line, no traceback."""
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", trained_store.uri)
+    missing = "models:/nobody@champion"
+    exit_code = report(tmp_path, quiet_log(tmp_path), missing)
+    assert exit_code == monitoring.EXIT_INVALID_INPUT
+    assert missing in one_error(caplog)
 
 
 def test_bad_date_is_one_clear_error(tmp_path, reference, caplog) -> None:

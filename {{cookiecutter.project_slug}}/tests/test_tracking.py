@@ -16,11 +16,11 @@ from {{ cookiecutter.module_name }}.features import (
     INPUT_FEATURES,
     split_features_target,
 )
+from {{ cookiecutter.module_name }}.reference import REFERENCE_ARTIFACT_DIR
 from {{ cookiecutter.module_name }}.registry import connect
 from {{ cookiecutter.module_name }}.tracking import (
     CHALLENGER,
     CHAMPION,
-    MONITORING_ARTIFACTS,
     choose_alias,
     git_commit,
 )
@@ -147,9 +147,9 @@ def test_parent_run_has_train_and_test_datasets(
 def test_reference_profile_is_logged_with_the_run(trained_store, client) -> None:
     """The drift baseline of every registered version can be found again."""
     run_id = trained_store.results[1].promotion.run_id
-    artifacts = client.list_artifacts(run_id, MONITORING_ARTIFACTS)
+    artifacts = client.list_artifacts(run_id, REFERENCE_ARTIFACT_DIR)
     assert [artifact.path for artifact in artifacts] == [
-        f"{MONITORING_ARTIFACTS}/{REFERENCE_FILE}"
+        f"{REFERENCE_ARTIFACT_DIR}/{REFERENCE_FILE}"
     ]
 
 

@@ -157,7 +157,8 @@ class MonitoringSettings(Settings):
     )
     reference_profile_uri: str | None = Field(
         default=None,
-        description="Training reference profile (Parquet), any location; unset "
+        description="Training reference profile: a Parquet file anywhere, or "
+        "models:/NAME@ALIAS for the one logged with that model version; unset "
         f"reads MODEL_DIR/{REFERENCE_FILE}, written by training.",
     )
     feedback_uri: str | None = Field(

@@ -10,13 +10,21 @@ from __future__ import annotations
 import argparse
 import logging
 import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pandas as pd
 
 from {{ cookiecutter.module_name }}.alerts import post_alert
-from {{ cookiecutter.module_name }}.cli import configure_logging, load_settings
-from {{ cookiecutter.module_name }}.config import MonitoringSettings
+from {{ cookiecutter.module_name }}.cli import (
+    configure_logging,
+    first_line,
+    load_settings,
+)
+from {{ cookiecutter.module_name }}.config import REFERENCE_FILE, MonitoringSettings
 from {{ cookiecutter.module_name }}.data import DataNotFoundError, DataValidationError
 from {{ cookiecutter.module_name }}.drift import (
     Performance,
@@ -40,6 +48,7 @@ from {{ cookiecutter.module_name }}.monitoring_data import (
     read_prediction_logs,
     read_reference,
 )
+from {{ cookiecutter.module_name }}.reference import REFERENCE_ARTIFACT_DIR
 from {{ cookiecutter.module_name }}.storage import StorageError
 
 logger = logging.getLogger("{{ cookiecutter.module_name }}.monitoring")
@@ -136,11 +145,41 @@ def thresholds(settings: MonitoringSettings) -> Thresholds:
     )
 
 
+@contextmanager
+def local_reference(settings: MonitoringSettings) -> Iterator[str]:
+    """Yield where to read the reference profile from, fetching it from MLflow.
+
+    `models:/NAME@ALIAS` means the profile logged by the run that trained that
+    version, so a scheduled report follows the champion the API serves.
+    """
+    uri = settings.reference_uri
+    if not uri.startswith("models:/"):
+        yield uri
+        return
+    # Imported here: mlflow takes seconds to load and file references need none.
+    from {{ cookiecutter.module_name }}.registry import (
+        TRACKING_FAILURES,
+        download_run_artifact,
+    )
+
+    with tempfile.TemporaryDirectory(prefix="reference-") as folder:
+        artifact = f"{REFERENCE_ARTIFACT_DIR}/{REFERENCE_FILE}"
+        try:
+            path = download_run_artifact(uri, artifact, settings, Path(folder))
+        except TRACKING_FAILURES as error:
+            raise DataNotFoundError(
+                f"no reference profile for {uri} in MLflow at "
+                f"{settings.mlflow_tracking_uri}: {first_line(error)}"
+            ) from None
+        yield str(path)
+
+
 def build_report(
     settings: MonitoringSettings, since: datetime | None
 ) -> tuple[MonitoringReport, str]:
     """Read the inputs, compute every statistic, and lay out the HTML page."""
-    reference = read_reference(settings.reference_uri)
+    with local_reference(settings) as reference_uri:
+        reference = read_reference(reference_uri)
     logs = read_prediction_logs(settings.prediction_log_path, since)
     current = logs.frame
     limits = thresholds(settings)

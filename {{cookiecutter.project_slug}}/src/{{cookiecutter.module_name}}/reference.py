@@ -10,6 +10,8 @@ from {{ cookiecutter.module_name }}.parquet import write_table
 
 # Enough for precise distributions, small enough to ship with every model.
 MAX_REFERENCE_ROWS = 100_000
+# Folder of the training run's artifacts holding the profile, for monitoring.
+REFERENCE_ARTIFACT_DIR = "monitoring"
 
 
 def build_reference(model, features: pd.DataFrame, random_state: int) -> pd.DataFrame:

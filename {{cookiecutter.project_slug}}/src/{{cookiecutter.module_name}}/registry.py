@@ -8,7 +8,9 @@ only needs the lightweight mlflow-skinny client.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import mlflow
 from mlflow.exceptions import MlflowException
@@ -17,7 +19,16 @@ from requests.exceptions import RequestException
 
 from {{ cookiecutter.module_name }}.config import Settings
 
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
+    from mlflow.entities.model_registry import ModelVersion
+
 STORE_SCHEMES = ("models:/", "runs:/")
+# models:/NAME@ALIAS and models:/NAME/VERSION name a registry version; other URIs
+# (runs:/, a folder, models:/m-<id>) designate a model without one.
+REGISTRY_URI = re.compile(
+    r"models:/(?P<name>[^/@]+)(?:@(?P<alias>[^/@]+)|/(?P<version>\d+))"
+)
 SQLITE_PREFIX = "sqlite:///"
 # MLflow retries an unreachable server for minutes by default; fail in seconds
 # instead, since the model is already saved locally. Real variables still win.
@@ -63,3 +74,33 @@ def check_local_store_exists(tracking_uri: str) -> None:
             f"no MLflow store at {path}",
             error_code=RESOURCE_DOES_NOT_EXIST,
         )
+
+
+def registry_version(client: MlflowClient, registry_uri: re.Match) -> ModelVersion:
+    """Ask the registry which version an alias or a number designates."""
+    name, alias, version = registry_uri.group("name", "alias", "version")
+    if alias is not None:
+        return client.get_model_version_by_alias(name, alias)
+    return client.get_model_version(name, version)
+
+
+def download_run_artifact(
+    model_uri: str, artifact_path: str, settings: Settings, destination: Path
+) -> Path:
+    """Fetch a file logged by the run that trained a registered model version.
+
+    Drift is measured against the profile of the model actually served, which
+    its training run logged beside it: `models:/NAME@champion` follows the alias.
+    """
+    registry_uri = REGISTRY_URI.fullmatch(model_uri)
+    if registry_uri is None:
+        raise MlflowException(
+            f"{model_uri!r} is not models:/NAME@ALIAS or models:/NAME/VERSION"
+        )
+    connect(settings)
+    check_local_store_exists(settings.mlflow_tracking_uri)
+    version = registry_version(mlflow.MlflowClient(), registry_uri)
+    local = mlflow.artifacts.download_artifacts(
+        run_id=version.run_id, artifact_path=artifact_path, dst_path=str(destination)
+    )
+    return Path(local)

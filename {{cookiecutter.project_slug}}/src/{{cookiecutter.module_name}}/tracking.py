@@ -26,6 +26,7 @@ from {{ cookiecutter.module_name }}.plots import (
     confusion_matrix_figure,
     roc_curve_figure,
 )
+from {{ cookiecutter.module_name }}.reference import REFERENCE_ARTIFACT_DIR
 from {{ cookiecutter.module_name }}.registry import connect
 
 if TYPE_CHECKING:
@@ -40,8 +41,6 @@ logger = logging.getLogger(__name__)
 CHAMPION = "champion"
 CHALLENGER = "challenger"
 MODEL_ARTIFACT = "model"
-# Run artifact folder of the reference profile, which drift monitoring reads.
-MONITORING_ARTIFACTS = "monitoring"
 INPUT_EXAMPLE_ROWS = 5
 PARAM_PREFIX = "classifier__"
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -126,7 +125,7 @@ def log_training(
         log_grid_search(search, settings)
         test_dataset = log_datasets(split, settings.data_uri)
         log_figures(model, metrics, split)
-        mlflow.log_artifact(str(reference_path), artifact_path=MONITORING_ARTIFACTS)
+        mlflow.log_artifact(str(reference_path), artifact_path=REFERENCE_ARTIFACT_DIR)
         model_info = log_model_and_register(model, split.x_test, settings.model_name)
         log_scores(search, metrics, model_info, test_dataset)
         promotion = promote_if_better(
