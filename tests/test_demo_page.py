@@ -23,10 +23,13 @@ from bake_runtime import (
 )
 from conftest import DEFAULT_ANSWERS, Bake
 
-CHROMIUM = Path("/usr/bin/chromium")
+# Debian's Chromium by default; CHROMIUM_PATH names another Chromium-based
+# browser, such as the Google Chrome of GitHub's runners.
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 if not CHROMIUM.exists():
     pytest.skip(
-        f"{CHROMIUM} is absent: apt-get install chromium chromium-driver",
+        f"{CHROMIUM} is absent: apt-get install chromium chromium-driver, or set "
+        "CHROMIUM_PATH",
         allow_module_level=True,
     )
 sync_api = pytest.importorskip(

@@ -30,11 +30,12 @@ REGISTRY_URI = re.compile(
     r"models:/(?P<name>[^/@]+)(?:@(?P<alias>[^/@]+)|/(?P<version>\d+))"
 )
 SQLITE_PREFIX = "sqlite:///"
-# MLflow retries an unreachable server for minutes by default; fail in seconds
-# instead, since the model is already saved locally. Real variables still win.
+# MLflow retries an unreachable server for minutes by default. Without retries a
+# refused connection fails at once, and a server that does not answer fails after
+# the timeout, long enough for a busy server. Real variables still win.
 FAIL_FAST_HTTP = {
     "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
-    "MLFLOW_HTTP_REQUEST_TIMEOUT": "5",
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": "30",
 }
 # Failures that mean "MLflow could not be reached or read", as opposed to bugs.
 TRACKING_FAILURES = (MlflowException, RequestException, OSError)
