@@ -1,14 +1,11 @@
 """Fuzzing the prediction endpoints: whatever a client sends, never a server error."""
 
 import json
-from collections.abc import Iterator
 
-import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from app.main import create_app
 from app.schemas import (
     MAX_AGE,
     MAX_FARE,
@@ -16,7 +13,7 @@ from app.schemas import (
     MAX_RELATIVES,
     PASSENGER_EXAMPLE,
 )
-from tests.api_helpers import api_settings
+from tests.api_helpers import champion_client_fixture
 
 # Bounded: a few seconds per test, no example database written to the project.
 FUZZ = settings(
@@ -88,13 +85,8 @@ def as_query(passenger: dict) -> dict[str, str]:
     return {key: str(value) for key, value in passenger.items() if value is not None}
 
 
-@pytest.fixture(scope="module")
-def client(trained_store, tmp_path_factory) -> Iterator[TestClient]:
-    """An app with the shared champion; server exceptions would fail the test."""
-    folder = tmp_path_factory.mktemp("api-fuzz")
-    settings = api_settings(trained_store.uri, trained_store.model_name, folder)
-    with TestClient(create_app(settings)) as client:
-        yield client
+# Server exceptions are raised in the test: fuzzing sees them as failures.
+client = champion_client_fixture()
 
 
 def check_answer(response) -> None:
