@@ -1,14 +1,19 @@
 """Helpers shared by the serving API tests (tests/test_api*.py), and only by them."""
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
 
 from {{ cookiecutter.module_name }}.config import ApiSettings
 from {{ cookiecutter.module_name }}.data import COLUMN_NAMES
 from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
+
+from app.main import create_app
 
 CHAMPION_VERSION = "2"
 
@@ -29,6 +34,25 @@ def api_settings(
         **overrides,
     }
     return ApiSettings(_env_file=None, **values)
+
+
+def champion_client_fixture():
+    """Make a module-scoped `client` fixture: an app serving the shared champion.
+
+    For tests that only read, so one app per module will do. A module binds it
+    with `client = champion_client_fixture()`: a fixture imported by name would
+    read to ruff as unused (F401), then as redefined by every test taking it (F811).
+    """
+
+    @pytest.fixture(scope="module")
+    def client(trained_store, tmp_path_factory) -> Iterator[TestClient]:
+        """Start the app once, logging in its own folder; server errors are raised."""
+        folder = tmp_path_factory.mktemp("api")
+        settings = api_settings(trained_store.uri, trained_store.model_name, folder)
+        with TestClient(create_app(settings)) as client:
+            yield client
+
+    return client
 
 
 def passenger_records(raw_frame: pd.DataFrame) -> list[dict]:

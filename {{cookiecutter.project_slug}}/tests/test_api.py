@@ -29,6 +29,7 @@ from app.schemas import MAX_ROWS, PASSENGER_EXAMPLE
 from tests.api_helpers import (
     CHAMPION_VERSION,
     api_settings,
+    champion_client_fixture,
     passenger_records,
     read_log,
 )
@@ -39,13 +40,7 @@ TOKEN = "s3cret-token"
 UNREACHABLE = "http://127.0.0.1:9"
 
 
-@pytest.fixture(scope="module")
-def client(trained_store, tmp_path_factory) -> Iterator[TestClient]:
-    """An app serving the shared store's champion, for tests that only read."""
-    folder = tmp_path_factory.mktemp("api")
-    settings = api_settings(trained_store.uri, trained_store.model_name, folder)
-    with TestClient(create_app(settings)) as client:
-        yield client
+client = champion_client_fixture()
 
 
 @pytest.fixture

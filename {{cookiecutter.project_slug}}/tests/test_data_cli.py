@@ -1,8 +1,6 @@
 """The data command on local files: convert, partition, and its error lines."""
 
 import logging
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -12,17 +10,12 @@ import pytest
 from {{ cookiecutter.module_name }} import data_cli
 from {{ cookiecutter.module_name }}.data import load_titanic
 
+from tests.cli_helpers import only_error, only_error_line, run_command
+
 # The data command, run with python -m.
 DATA_COMMAND = "{{ cookiecutter.module_name }}.data"
 
 pytestmark = pytest.mark.usefixtures("isolated_settings")
-
-
-def only_error(caplog: pytest.LogCaptureFixture) -> str:
-    """The single ERROR line logged, which must carry no traceback."""
-    (error,) = [r for r in caplog.records if r.levelno == logging.ERROR]
-    assert error.exc_info is None
-    return error.getMessage()
 
 
 def test_convert_writes_zstd_parquet(titanic_csv: Path, tmp_path: Path, caplog) -> None:
@@ -115,16 +108,7 @@ def test_wrong_arguments_are_refused(
 
 def test_command_line_failure_has_no_traceback(tmp_path: Path) -> None:
     """The data command on a missing file: exit 2, one line."""
-    completed = subprocess.run(
-        [sys.executable, "-m", DATA_COMMAND, "convert", "nowhere.csv"]
-        + ["out.parquet"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=120,
-        check=False,
-    )
-    assert completed.returncode == 2
-    assert "Convert failed: cannot read 'nowhere.csv'" in completed.stderr
-    assert "Traceback" not in completed.stderr
+    argv = ["-m", DATA_COMMAND, "convert", "nowhere.csv", "out.parquet"]
+    error = only_error_line(run_command(*argv, cwd=tmp_path), exit_code=2)
+    assert "Convert failed: cannot read 'nowhere.csv'" in error
     assert not (tmp_path / "out.parquet").exists()

@@ -2,8 +2,6 @@
 
 import json
 import logging
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -14,7 +12,14 @@ import main
 from {{ cookiecutter.module_name }}.data import load_titanic
 from {{ cookiecutter.module_name }}.features import split_features_target
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+from tests.cli_helpers import (
+    MAIN_SCRIPT,
+    PROJECT_ROOT,
+    only_error,
+    only_error_line,
+    run_command,
+)
+
 FAST_GRID = ["--n-trees", "10", "--max-depth", "3", "--cv-folds", "2"]
 # Tests about training alone skip MLflow: faster, and no store to clean up.
 LOCAL_ONLY = [*FAST_GRID, "--no-tracking"]
@@ -22,18 +27,6 @@ UNREACHABLE = "http://127.0.0.1:9"
 
 
 pytestmark = pytest.mark.usefixtures("isolated_settings")
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    """Run main.py as a user would, in a separate interpreter."""
-    return subprocess.run(
-        [sys.executable, str(PROJECT_ROOT / "main.py"), *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_main_trains_and_saves(titanic_csv: Path, tmp_path: Path, caplog) -> None:
@@ -60,11 +53,9 @@ def test_missing_file_exits_nonzero_with_clear_message(tmp_path: Path, caplog) -
     """A wrong path gives one error line naming it, and no traceback."""
     missing = tmp_path / "missing.csv"
     assert main.main(["--data-uri", str(missing), *LOCAL_ONLY]) == 2
-    errors = [record for record in caplog.records if record.levelno == logging.ERROR]
-    assert len(errors) == 1
-    assert str(missing) in errors[0].getMessage()
-    assert "--data-uri" in errors[0].getMessage()
-    assert errors[0].exc_info is None
+    error = only_error(caplog)
+    assert str(missing) in error
+    assert "--data-uri" in error
 
 
 def test_bad_setting_exits_nonzero(titanic_csv: Path, caplog) -> None:
@@ -110,7 +101,7 @@ def test_environment_is_used_without_flags(
 
 def test_help_mentions_environment_variables(tmp_path: Path) -> None:
     """--help works from any folder and documents what each flag overrides."""
-    completed = run_cli("--help", cwd=tmp_path)
+    completed = run_command(str(MAIN_SCRIPT), "--help", cwd=tmp_path)
     assert completed.returncode == 0
     for variable in (
         "DATA_URI",
@@ -130,10 +121,10 @@ def test_help_mentions_environment_variables(tmp_path: Path) -> None:
 def test_bad_data_subprocess_has_no_traceback(raw_frame, write_csv, tmp_path) -> None:
     """A real process on bad data exits non-zero with a one-line explanation."""
     path = write_csv(raw_frame.drop(columns=["Sex"]))
-    completed = run_cli("--data-uri", str(path), *LOCAL_ONLY, cwd=tmp_path)
-    assert completed.returncode != 0
-    assert "missing required columns: Sex" in completed.stderr
-    assert "Traceback" not in completed.stderr
+    completed = run_command(
+        str(MAIN_SCRIPT), "--data-uri", str(path), *LOCAL_ONLY, cwd=tmp_path
+    )
+    assert "missing required columns: Sex" in only_error_line(completed, exit_code=2)
 
 
 def test_no_tracking_creates_no_store(
@@ -194,12 +185,9 @@ def test_unreachable_server_keeps_model_and_exits_3(
     assert main.main(argv) == 3
     assert time.monotonic() - started < 15
     assert (tmp_path / "models" / "model.joblib").exists()
-    errors = [record for record in caplog.records if record.levelno == logging.ERROR]
-    assert len(errors) == 1
-    message = errors[0].getMessage()
+    message = only_error(caplog)
     assert UNREACHABLE in message
     assert str(Path("models") / "model.joblib") in message
-    assert errors[0].exc_info is None
 
 
 def test_unreachable_server_subprocess_has_no_traceback(
@@ -207,16 +195,8 @@ def test_unreachable_server_subprocess_has_no_traceback(
 ) -> None:
     """A real process fails in seconds with exit code 3 and no traceback."""
     started = time.monotonic()
-    completed = run_cli(
-        "--data-uri",
-        str(titanic_csv),
-        *FAST_GRID,
-        "--tracking-uri",
-        UNREACHABLE,
-        cwd=tmp_path,
-    )
+    argv = ["--data-uri", str(titanic_csv), *FAST_GRID, "--tracking-uri", UNREACHABLE]
+    completed = run_command(str(MAIN_SCRIPT), *argv, cwd=tmp_path)
     assert time.monotonic() - started < 60
-    assert completed.returncode == 3
-    assert UNREACHABLE in completed.stderr
-    assert "Traceback" not in completed.stderr
+    assert UNREACHABLE in only_error_line(completed, exit_code=3)
     assert (tmp_path / "models" / "model.joblib").exists()

@@ -1,9 +1,6 @@
 """The drift report end to end: inputs, verdicts, exit codes, files and messages."""
 
 import json
-import logging
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +13,7 @@ from {{ cookiecutter.module_name }}.config import REFERENCE_FILE
 from {{ cookiecutter.module_name }}.drift_report import HTML_FILE, SUMMARY_FILE
 from {{ cookiecutter.module_name }}.features import INPUT_FEATURES, PREDICTION
 
+from tests.cli_helpers import only_error, only_error_line, run_command
 from tests.monitoring_helpers import (
     LOG_ROWS,
     log_lines,
@@ -149,19 +147,11 @@ def test_nothing_since_the_date_says_so(tmp_path, reference, caplog) -> None:
     assert "since 2030-01-01" in caplog.text
 
 
-def one_error(caplog) -> str:
-    """The single error line logged, which must carry no traceback."""
-    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
-    assert len(errors) == 1
-    assert errors[0].exc_info is None
-    return errors[0].getMessage()
-
-
 def test_missing_log_is_one_clear_error(tmp_path, reference, caplog) -> None:
     """A wrong log path gives one error line naming it."""
     missing = tmp_path / "nowhere.jsonl"
     assert report(tmp_path, missing, reference) == monitoring.EXIT_INVALID_INPUT
-    assert str(missing) in one_error(caplog)
+    assert str(missing) in only_error(caplog)
 
 
 def test_unreadable_reference_is_one_clear_error(tmp_path, caplog) -> None:
@@ -170,7 +160,7 @@ def test_unreadable_reference_is_one_clear_error(tmp_path, caplog) -> None:
     broken.write_bytes(b"not parquet")
     log = quiet_log(tmp_path)
     assert report(tmp_path, log, broken) == monitoring.EXIT_INVALID_INPUT
-    assert str(broken) in one_error(caplog)
+    assert str(broken) in only_error(caplog)
 
 
 def test_reference_follows_the_registered_champion(
@@ -195,29 +185,21 @@ def test_unknown_registered_model_is_one_clear_error(
     missing = "models:/nobody@champion"
     exit_code = report(tmp_path, quiet_log(tmp_path), missing)
     assert exit_code == monitoring.EXIT_INVALID_INPUT
-    assert missing in one_error(caplog)
+    assert missing in only_error(caplog)
 
 
 def test_bad_date_is_one_clear_error(tmp_path, reference, caplog) -> None:
     """An unreadable --since gives one error line quoting it."""
     log = quiet_log(tmp_path)
     assert report(tmp_path, log, reference, "--since", "yesterday") == 2
-    assert "'yesterday' is not a date" in one_error(caplog)
+    assert "'yesterday' is not a date" in only_error(caplog)
 
 
 def test_bad_input_subprocess_has_no_traceback(tmp_path) -> None:
     """Without a trained model, the command says what is missing, no traceback."""
-    completed = subprocess.run(
-        [sys.executable, "-m", "{{ cookiecutter.module_name }}.monitoring", "report"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert completed.returncode == monitoring.EXIT_INVALID_INPUT
-    assert "Traceback" not in completed.stderr
-    assert REFERENCE_FILE in completed.stderr
+    argv = ["-m", "{{ cookiecutter.module_name }}.monitoring", "report"]
+    completed = run_command(*argv, cwd=tmp_path)
+    assert REFERENCE_FILE in only_error_line(completed, monitoring.EXIT_INVALID_INPUT)
 
 
 def test_feedback_gives_accuracy_and_f1_per_day(tmp_path, reference) -> None:

@@ -1,8 +1,5 @@
 """Batch scoring from the registry: output columns, probabilities, clear failures."""
 
-import logging
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +7,8 @@ import pytest
 
 from {{ cookiecutter.module_name }} import predict
 from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
+
+from tests.cli_helpers import only_error, only_error_line, run_command
 
 pytestmark = pytest.mark.usefixtures("isolated_settings")
 
@@ -64,10 +63,9 @@ def test_unknown_alias_is_a_clear_error(
     output = tmp_path / "scores.parquet"
     argv = ["--input", str(unscored_csv), "--output", str(output), *registry]
     assert predict.main(argv) == 3
-    errors = [record for record in caplog.records if record.levelno == logging.ERROR]
-    assert len(errors) == 1
-    assert "@nobody" in errors[0].getMessage()
-    assert "not found" in errors[0].getMessage()
+    error = only_error(caplog)
+    assert "@nobody" in error
+    assert "not found" in error
     assert not output.exists()
 
 
@@ -112,16 +110,10 @@ def test_subprocess_failure_has_no_traceback(
     unscored_csv: Path, tmp_path: Path
 ) -> None:
     """Run as `python -m`, a missing model exits non-zero with one clean line."""
-    completed = subprocess.run(
-        [sys.executable, "-m", "{{ cookiecutter.module_name }}.predict"]
-        + ["--input", str(unscored_csv), "--output", str(tmp_path / "s.parquet")]
-        + ["--tracking-uri", f"sqlite:///{tmp_path}/nowhere.db"],
-        capture_output=True,
-        text=True,
+    completed = run_command(
+        *["-m", "{{ cookiecutter.module_name }}.predict"],
+        *["--input", str(unscored_csv), "--output", str(tmp_path / "s.parquet")],
+        *["--tracking-uri", f"sqlite:///{tmp_path}/nowhere.db"],
         cwd=tmp_path,
-        timeout=120,
-        check=False,
     )
-    assert completed.returncode == 3
-    assert "no MLflow store" in completed.stderr
-    assert "Traceback" not in completed.stderr
+    assert "no MLflow store" in only_error_line(completed, exit_code=3)

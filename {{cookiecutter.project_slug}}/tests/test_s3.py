@@ -24,6 +24,8 @@ from {{ cookiecutter.module_name }}.config import S3Settings, Settings
 from {{ cookiecutter.module_name }}.data import DataNotFoundError, load_titanic
 from {{ cookiecutter.module_name }}.storage import s3_filesystem
 
+from tests.cli_helpers import only_error, only_error_line, run_command
+
 # The data command, run with python -m.
 DATA_COMMAND = "{{ cookiecutter.module_name }}.data"
 
@@ -139,11 +141,6 @@ def bucket(moto_server: MotoServer) -> str:
     return name
 
 
-def error_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    """The ERROR lines logged, to check there is one and it has no traceback."""
-    return [record for record in caplog.records if record.levelno == logging.ERROR]
-
-
 def test_upload_then_train_from_s3(
     titanic_csv: Path, bucket: str, tmp_path: Path, caplog
 ) -> None:
@@ -230,11 +227,9 @@ def test_wrong_credentials_exit_2_without_traceback(
     assert data_cli.main(["upload", str(titanic_csv), uri]) == 0
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wrong-secret")
     assert main.main(["--data-uri", uri, *FAST_TRAINING, "--no-tracking"]) == 2
-    errors = error_records(caplog)
-    assert len(errors) == 1
-    assert uri in errors[0].getMessage()
-    assert "access denied: check AWS_ACCESS_KEY_ID" in errors[0].getMessage()
-    assert errors[0].exc_info is None
+    error = only_error(caplog)
+    assert uri in error
+    assert "access denied: check AWS_ACCESS_KEY_ID" in error
 
 
 def test_missing_bucket_is_named(caplog) -> None:
@@ -243,9 +238,8 @@ def test_missing_bucket_is_named(caplog) -> None:
     with pytest.raises(DataNotFoundError, match="bucket 'no-such-bucket' does not"):
         load_titanic(uri)
     assert main.main(["--data-uri", uri, *FAST_TRAINING, "--no-tracking"]) == 2
-    (error,) = error_records(caplog)
-    assert uri in error.getMessage() and "--data-uri" in error.getMessage()
-    assert error.exc_info is None
+    error = only_error(caplog)
+    assert uri in error and "--data-uri" in error
 
 
 def test_missing_key_is_named(bucket: str) -> None:
@@ -261,24 +255,16 @@ def test_upload_to_missing_bucket(titanic_csv: Path, caplog) -> None:
     """An upload fails before sending a byte when the bucket does not exist."""
     uri = "s3://no-such-bucket/titanic.csv"
     assert data_cli.main(["upload", str(titanic_csv), uri]) == 2
-    (error,) = error_records(caplog)
-    assert f"cannot write {uri!r}: bucket 'no-such-bucket' does not exist" in (
-        error.getMessage()
-    )
+    error = only_error(caplog)
+    assert f"cannot write {uri!r}: bucket 'no-such-bucket' does not exist" in error
 
 
 def test_download_missing_key_subprocess(bucket: str, tmp_path: Path) -> None:
     """The data command fails with exit 2, one line, no traceback."""
     uri = f"s3://{bucket}/missing.csv"
-    completed = subprocess.run(
-        [sys.executable, "-m", DATA_COMMAND, "download", uri, "out.csv"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=120,
-        check=False,
+    completed = run_command(
+        "-m", DATA_COMMAND, "download", uri, "out.csv", cwd=tmp_path
     )
-    assert completed.returncode == 2
-    assert f"Download failed: cannot read {uri!r}: no such file" in completed.stderr
-    assert "Traceback" not in completed.stderr
+    error = only_error_line(completed, exit_code=2)
+    assert f"Download failed: cannot read {uri!r}: no such file" in error
     assert not (tmp_path / "out.csv").exists()

@@ -3,7 +3,6 @@
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import mlflow
@@ -24,6 +23,8 @@ from {{ cookiecutter.module_name }}.tracking import (
     choose_alias,
     git_commit,
 )
+
+from tests.cli_helpers import PROJECT_ROOT, run_command
 
 PNG_MAGIC = b"\x89PNG"
 
@@ -220,15 +221,7 @@ def test_mlflow_is_imported_only_when_tracking() -> None:
         f"from {{ cookiecutter.module_name }} import {modules}; import main, sys; "
         "assert 'mlflow' not in sys.modules, 'mlflow was imported'"
     )
-    project_root = Path(__file__).resolve().parents[1]
-    completed = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=project_root,
-        timeout=60,
-        check=False,
-    )
+    completed = run_command("-c", code, cwd=PROJECT_ROOT)
     assert completed.returncode == 0, completed.stderr
 
 
