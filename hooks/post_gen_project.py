@@ -29,6 +29,7 @@ ON_KUBERNETES = {"deployment": ("argocd", "kubernetes")}
 FILES_ONLY_WHEN: dict[str, dict[str, tuple[object, ...]]] = {
     "app": WITH_API,
     "benchmarks/api.py": WITH_API,
+    "benchmarks/live_server.py": WITH_API,
     "requirements-api.txt": WITH_API,
     "tests/api_helpers.py": WITH_API,
     "tests/test_api*.py": WITH_API,

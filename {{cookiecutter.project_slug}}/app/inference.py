@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
 
+import numpy as np
 import pandas as pd
 
 from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
@@ -17,6 +18,9 @@ from app.monitoring import ApiMetrics
 from app.schemas import MAX_ROWS, Passenger
 
 Columns = dict[str, list]
+# Text inputs: their missing values are NaN floats, which numpy must not turn
+# into the string "nan" by guessing a string type for the whole column.
+TEXT_INPUTS = frozenset({"sex", "embarked"})
 # Under load, a batch waits at most this long for as many requests as the last one.
 MAX_BATCH_WAIT_S = 0.002
 
@@ -55,8 +59,19 @@ def passenger_columns(passengers: Sequence[Passenger]) -> Columns:
 
 
 def build_frame(columns: Columns) -> pd.DataFrame:
-    """Build the model's input frame in one go, the cheapest way pandas offers."""
-    return pd.DataFrame(columns, columns=INPUT_FEATURES)
+    """Build the model's input frame from typed arrays, the cheapest way pandas offers.
+
+    From lists, pandas would inspect every value to guess each column's type:
+    numpy does it in C for the numbers, and text columns are said to be text.
+    """
+    return pd.DataFrame(
+        {
+            name: np.asarray(values, dtype=object if name in TEXT_INPUTS else None)
+            for name, values in columns.items()
+        },
+        columns=INPUT_FEATURES,
+        copy=False,
+    )
 
 
 class BatchPredictor:

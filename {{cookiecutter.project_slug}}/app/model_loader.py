@@ -7,6 +7,7 @@ import gc
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import product
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -148,10 +149,13 @@ def _fastest_probabilities(pipeline: Any, source: str) -> Probabilities:
     """Check that the model scores the documented examples, as fast as it can.
 
     The direct forest path is used only where it gives predict_proba's numbers
-    exactly. A model that cannot score the examples is refused here rather than
-    at its first request; these first calls also warm the pipeline up.
+    exactly, on the examples and on passengers of every class, sex and port with
+    and without age and fare. A model that cannot score them is refused here
+    rather than at its first request; these first calls also warm it up.
     """
-    examples = pd.DataFrame(PASSENGER_EXAMPLES, columns=INPUT_FEATURES)
+    examples = pd.DataFrame(
+        PASSENGER_EXAMPLES + _varied_passengers(), columns=INPUT_FEATURES
+    )
     expected = pipeline.predict_proba(examples)
     direct = direct_forest_probabilities(pipeline)
     if direct is None:
@@ -162,6 +166,31 @@ def _fastest_probabilities(pipeline: Any, source: str) -> Probabilities:
         )
         return pipeline.predict_proba
     return direct
+
+
+def _varied_passengers() -> list[dict[str, Any]]:
+    """Every class, sex and port (or none), with age and fare known or missing.
+
+    Each branch of imputation and encoding, for the check of the direct path.
+    """
+    return [
+        {
+            "pclass": pclass,
+            "sex": sex,
+            "age": age,
+            "sib_sp": 1,
+            "parch": 2,
+            "fare": fare,
+            "embarked": port,
+        }
+        for pclass, sex, port, age, fare in product(
+            (1, 2, 3),
+            ("male", "female"),
+            ("C", "Q", "S", None),
+            (None, 4.0),
+            (None, 80.0),
+        )
+    ]
 
 
 def _utc_iso(milliseconds: int) -> str:

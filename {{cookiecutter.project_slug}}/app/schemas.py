@@ -110,13 +110,12 @@ def _one_or_many(value: Any) -> str:
     return "passengers" if isinstance(value, list) else "passenger"
 
 
+PassengerList = Annotated[list[Passenger], Field(min_length=1, max_length=MAX_ROWS)]
 # The callable discriminator keeps error locations short (body.passenger.age, or
 # body.passengers.3.age) instead of reporting every field against both branches.
 PassengerPayload = Annotated[
     Annotated[Passenger, Tag("passenger")]
-    | Annotated[
-        list[Passenger], Tag("passengers"), Field(min_length=1, max_length=MAX_ROWS)
-    ],
+    | Annotated[PassengerList, Tag("passengers")],
     Discriminator(_one_or_many),
 ]
 

@@ -17,7 +17,6 @@ import http.client
 import json
 import logging
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,6 +29,9 @@ from pathlib import Path
 
 import pandas as pd
 
+# benchmarks/live_server.py, beside this script: also used by the server test.
+from live_server import HOST, free_port, live_server
+
 from {{ cookiecutter.module_name }}.data import load_titanic
 from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
 
@@ -37,7 +39,6 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 logger = logging.getLogger("benchmarks.api")
 
-HOST = "127.0.0.1"
 MODEL_NAME = "{{ cookiecutter.module_name }}"
 STARTUP_TIMEOUT_S = 180
 TRAINING_TIMEOUT_S = 600
@@ -153,7 +154,7 @@ def serve_ours(workdir: Path, tracking_uri: str) -> Iterator[Server]:
     command = [sys.executable, "-m", "uvicorn", "app.main:app"]
     command += ["--host", HOST, "--port", str(port), "--workers", "1"]
     # The prediction log also goes to stdout: drop it, the file is enough here.
-    with running(command, env, "/ready", port, workdir / "api.err") as started_in_s:
+    with serving(command, env, "/ready", port, workdir / "api.err") as started_in_s:
         yield Server("api", port, "/predict", lambda rows: rows, started_in_s)
 
 
@@ -167,7 +168,7 @@ def serve_mlflow(workdir: Path, tracking_uri: str) -> Iterator[Server]:
     # It starts `uvicorn` through a shell: the venv's bin must be on the PATH.
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     env = {"MLFLOW_TRACKING_URI": tracking_uri, "PATH": path}
-    with running(command, env, "/ping", port, workdir / "mlflow.err") as started_in_s:
+    with serving(command, env, "/ping", port, workdir / "mlflow.err") as started_in_s:
         yield Server(
             "mlflow",
             port,
@@ -178,67 +179,26 @@ def serve_mlflow(workdir: Path, tracking_uri: str) -> Iterator[Server]:
 
 
 @contextmanager
-def running(
-    command: list[str],
-    env: dict[str, str],
-    ready_path: str,
-    port: int,
-    errors: Path,
+def serving(
+    command: list[str], env: dict[str, str], ready_path: str, port: int, log: Path
 ) -> Iterator[float]:
-    """Start a server, wait until it answers 200 on ready_path, stop it after.
+    """Run a server from the project root while in the block; yield its startup time.
 
-    Its output goes to files, not pipes: a pipe nobody reads would fill up and
-    block the server mid-benchmark.
+    Its stdout is dropped (the API writes its prediction log there too) and its
+    errors go to `log`.
     """
-    start = time.perf_counter()
-    with errors.open("w") as error_file:
-        process = subprocess.Popen(
-            command,
-            cwd=PROJECT_ROOT,
-            env={**os.environ, **env},
-            stdout=subprocess.DEVNULL,
-            stderr=error_file,
-        )
-    try:
-        started_in_s = wait_ready(process, port, ready_path, start, errors)
-        logger.info("%s ready in %.1f s", " ".join(command[2:4]), started_in_s)
-        yield started_in_s
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def wait_ready(
-    process: subprocess.Popen,
-    port: int,
-    ready_path: str,
-    start: float,
-    errors: Path,
-) -> float:
-    """Poll until the server is ready; fail if it exits or takes too long."""
-    while time.perf_counter() - start < STARTUP_TIMEOUT_S:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited: {errors.read_text()[-2000:]}")
-        try:
-            connection = http.client.HTTPConnection(HOST, port, timeout=1)
-            connection.request("GET", ready_path)
-            if connection.getresponse().status == 200:
-                return time.perf_counter() - start
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"not ready after {STARTUP_TIMEOUT_S} s")
-
-
-def free_port() -> int:
-    """Ask the system for a free port on the loopback interface."""
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
+    with live_server(
+        command,
+        port,
+        ready_path,
+        env={**os.environ, **env},
+        cwd=PROJECT_ROOT,
+        log=log,
+        timeout_s=STARTUP_TIMEOUT_S,
+        discard_stdout=True,
+    ) as server:
+        logger.info("%s ready in %.1f s", " ".join(command[2:4]), server.started_in_s)
+        yield server.started_in_s
 
 
 def post(
