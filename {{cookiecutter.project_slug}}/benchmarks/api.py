@@ -115,7 +115,7 @@ def parse_args() -> argparse.Namespace:
     """Read the request counts and the concurrency."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--one-row-requests", type=int, default=2_000)
-    parser.add_argument("--batch-requests", type=int, default=100)
+    parser.add_argument("--batch-requests", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=8)
     return parser.parse_args()
 
