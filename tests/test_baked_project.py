@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DEFAULT_ANSWERS, MATRIX, venv_python
+from bake_runtime import TINY_GRID, write_synthetic_titanic
+from conftest import DEFAULT_ANSWERS, MATRIX, bake_from_command_line, venv_python
+from hook_modules import post_gen
 from matrix import bake_id
 
 MIN_REAL_DATA_ACCURACY = 0.78  # the course reports 0.81 on the same split size
@@ -77,3 +79,37 @@ def test_training_on_the_real_data_is_accurate(bakery, tmp_path):
     assert report["metrics"]["accuracy"] >= MIN_REAL_DATA_ACCURACY
     assert (tmp_path / "model.joblib").stat().st_size > 0
     assert "version 1 is champion" in completed.stderr
+
+
+@pytest.mark.slow
+def test_readme_commands_train_then_test_in_a_fresh_bake(tmp_path):
+    """The README's path in one project: bake, train in the project folder, pytest.
+
+    Training leaves mlflow.db, mlruns/ and models/ where the user stands, so
+    the project's tests must pass beside a real store and a registered model.
+    """
+    python = post_gen.find_python(DEFAULT_ANSWERS["python_version"])
+    if python is None:
+        pytest.skip(
+            f"Python {DEFAULT_ANSWERS['python_version']} is not on this machine"
+        )
+    baked = bake_from_command_line(tmp_path / "bake", "init_git=false")
+    assert baked.returncode == 0, baked.stderr
+    (project,) = (tmp_path / "bake").iterdir()
+    venv = project / ".venv" / "bin" / "python"
+    data = write_synthetic_titanic(tmp_path / "titanic.csv")
+    steps = (
+        ["main.py", "--data-uri", data, *TINY_GRID],
+        ["-m", "pytest", "-q", "-p", "no:cacheprovider"],
+    )
+    for step in steps:
+        completed = subprocess.run(
+            [venv, *map(str, step)],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr
+    assert (project / "mlflow.db").exists()
+    assert (project / "models" / "model.joblib").exists()
