@@ -6,17 +6,19 @@ import argparse
 import logging
 from typing import TYPE_CHECKING
 
-from {{ cookiecutter.module_name }}.cli import configure_logging, load_settings
+from {{ cookiecutter.module_name }}.cli import (
+    EXIT_INVALID_INPUT,
+    EXIT_OK,
+    EXIT_TRACKING_FAILED,
+    configure_logging,
+    load_settings,
+)
 from {{ cookiecutter.module_name }}.config import TEST_METRICS
 
 if TYPE_CHECKING:
     from {{ cookiecutter.module_name }}.train import TrainingResult
 
 logger = logging.getLogger("{{ cookiecutter.module_name }}.main")
-
-EXIT_OK = 0
-EXIT_INVALID_INPUT = 2
-EXIT_TRACKING_FAILED = 3
 
 
 def build_parser() -> argparse.ArgumentParser:

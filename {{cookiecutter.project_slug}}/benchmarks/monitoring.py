@@ -29,6 +29,7 @@ import pandas as pd
 # benchmarks/data.py, beside this script: the same synthetic passengers.
 from data import make_passengers
 
+from {{ cookiecutter.module_name }}.cli import EXIT_ALERT
 from {{ cookiecutter.module_name }}.data import COLUMN_NAMES
 from {{ cookiecutter.module_name }}.features import (
     INPUT_FEATURES,
@@ -45,7 +46,6 @@ DAYS = 7
 DRIFT_DAYS = 3
 AGE_SHIFT = 20
 FEEDBACK_SHARE = 0.1
-EXIT_ALERT = 4
 MIB = 1024 * 1024
 
 

@@ -10,6 +10,13 @@ from {{ cookiecutter.module_name }}.config import Settings
 logger = logging.getLogger(__name__)
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# Exit codes of every command line, so that a scheduler or a CI step reads them
+# the same way whichever command it ran.
+EXIT_OK = 0
+EXIT_INVALID_INPUT = 2  # settings, arguments or data refused: one error line says why
+EXIT_TRACKING_FAILED = 3  # MLflow could not record or provide what was asked
+# The drift report crossed a threshold: "look at the report", not "the job broke".
+EXIT_ALERT = 4
 
 
 def configure_logging(level: str) -> None:

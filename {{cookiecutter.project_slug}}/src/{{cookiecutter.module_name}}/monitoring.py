@@ -20,6 +20,9 @@ import pandas as pd
 
 from {{ cookiecutter.module_name }}.alerts import post_alert
 from {{ cookiecutter.module_name }}.cli import (
+    EXIT_ALERT,
+    EXIT_INVALID_INPUT,
+    EXIT_OK,
     configure_logging,
     first_line,
     load_settings,
@@ -53,11 +56,6 @@ from {{ cookiecutter.module_name }}.storage import StorageError
 
 logger = logging.getLogger("{{ cookiecutter.module_name }}.monitoring")
 
-EXIT_OK = 0
-EXIT_INVALID_INPUT = 2
-# 3 is main.py's tracking failure: a crossed threshold gets its own code, so a
-# scheduler can tell "look at the report" from "the job is broken".
-EXIT_ALERT = 4
 DURATION = re.compile(r"(\d+)\s*([dh])")
 DURATION_UNITS = {"d": "days", "h": "hours"}
 

@@ -9,6 +9,9 @@ import pandas as pd
 import pyarrow as pa
 
 from {{ cookiecutter.module_name }}.cli import (
+    EXIT_INVALID_INPUT,
+    EXIT_OK,
+    EXIT_TRACKING_FAILED,
     configure_logging,
     first_line,
     load_settings,
@@ -30,10 +33,6 @@ from {{ cookiecutter.module_name }}.storage import StorageError
 
 logger = logging.getLogger("{{ cookiecutter.module_name }}.predict")
 
-EXIT_OK = 0
-EXIT_INVALID_INPUT = 2
-# As main.py's EXIT_TRACKING_FAILED: MLflow could not provide what was asked.
-EXIT_NO_MODEL = 3
 ID_COLUMN = "passenger_id"
 
 
@@ -132,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     model = read_model(model_uri, settings)
     if model is None:
-        return EXIT_NO_MODEL
+        return EXIT_TRACKING_FAILED
     scores = score(model, passengers)
     if not write_parquet(scores, args.output):
         return EXIT_INVALID_INPUT
