@@ -31,11 +31,6 @@ SLIM_BASE_MB = 125
 MB = 1_000_000
 
 
-def folder_bytes(folder: Path) -> int:
-    """Disk use of the files under a folder."""
-    return sum(path.lstat().st_size for path in folder.rglob("*") if path.is_file())
-
-
 def measure(python_version: str, scratch: Path) -> dict[str, int]:
     """Bake the defaults, rebuild each image's venv, return their sizes in bytes."""
     python = post_gen.find_python(python_version)
@@ -58,7 +53,7 @@ def measure(python_version: str, scratch: Path) -> dict[str, int]:
     for target in ("api", "training"):
         image = EnginelessImage(stages, target, project, scratch / target, python)
         image.build()
-        sizes[target] = folder_bytes(image.venv) + folder_bytes(image.workdir)
+        sizes[target] = image.size_in_bytes()
     return sizes
 
 

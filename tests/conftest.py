@@ -66,11 +66,17 @@ def bake_from_command_line(
     )
 
 
+def require_python(version: str) -> str:
+    """The interpreter of a Python version, or skip: nothing can run without it."""
+    python = post_gen.find_python(version)
+    if python is None:
+        pytest.skip(f"Python {version} is not on this machine")
+    return python
+
+
 def venv_python(bake: Bake) -> Path:
     """The interpreter of the venv the post-generation hook created."""
-    version = bake.context["python_version"]
-    if post_gen.find_python(version) is None:
-        pytest.skip(f"Python {version} is not on this machine")
+    require_python(bake.context["python_version"])
     python = bake.path / ".venv" / "bin" / "python"
     assert python.exists(), "the post-generation hook did not create .venv"
     return python

@@ -224,5 +224,10 @@ class EnginelessImage:
         return command
 
     def size_in_bytes(self) -> int:
-        """Disk use of the rebuilt venv: the image's Python layer, estimated."""
-        return sum(path.lstat().st_size for path in self.venv.rglob("*"))
+        """What the image adds to its base: the venv and the copied files."""
+        return sum(
+            path.lstat().st_size
+            for folder in (self.venv, self.workdir)
+            for path in folder.rglob("*")
+            if path.is_file()
+        )

@@ -10,8 +10,13 @@ from pathlib import Path
 import pytest
 
 from bake_runtime import TINY_GRID, write_synthetic_titanic
-from conftest import DEFAULT_ANSWERS, MATRIX, bake_from_command_line, venv_python
-from hook_modules import post_gen
+from conftest import (
+    DEFAULT_ANSWERS,
+    MATRIX,
+    bake_from_command_line,
+    require_python,
+    venv_python,
+)
 from matrix import bake_id
 
 MIN_REAL_DATA_ACCURACY = 0.78  # the course reports 0.81 on the same split size
@@ -88,11 +93,7 @@ def test_readme_commands_train_then_test_in_a_fresh_bake(tmp_path):
     Training leaves mlflow.db, mlruns/ and models/ where the user stands, so
     the project's tests must pass beside a real store and a registered model.
     """
-    python = post_gen.find_python(DEFAULT_ANSWERS["python_version"])
-    if python is None:
-        pytest.skip(
-            f"Python {DEFAULT_ANSWERS['python_version']} is not on this machine"
-        )
+    require_python(DEFAULT_ANSWERS["python_version"])
     baked = bake_from_command_line(tmp_path / "bake", "init_git=false")
     assert baked.returncode == 0, baked.stderr
     (project,) = (tmp_path / "bake").iterdir()

@@ -14,7 +14,7 @@ import jinja2
 import pytest
 import yaml
 
-from conftest import MATRIX, MATRIX_IDS
+from conftest import MATRIX, MATRIX_IDS, require_python
 from hook_modules import post_gen
 from matrix import TEMPLATE_DIR
 
@@ -155,8 +155,7 @@ def test_venv_matches_the_answer(bakery, answers):
     if not answers["create_venv"]:
         assert not python.exists()
         return
-    if post_gen.find_python(answers["python_version"]) is None:
-        pytest.skip(f"Python {answers['python_version']} is not on this machine")
+    require_python(answers["python_version"])
     probe = "import sys, main, {0}; print('%d.%d' % sys.version_info[:2])"
     completed = subprocess.run(
         [python, "-c", probe.format(bake.context["module_name"])],

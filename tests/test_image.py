@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -25,9 +23,8 @@ from bake_runtime import (
     running_server,
     write_synthetic_titanic,
 )
-from conftest import DEFAULT_ANSWERS, MATRIX, Bake
+from conftest import DEFAULT_ANSWERS, MATRIX, Bake, require_python
 from dockerfile import EnginelessImage, parse
-from hook_modules import post_gen
 
 # The grid as a ConfigMap would set it: the training image takes no flags.
 TINY_GRID_ENV = {"N_TREES": "5", "MAX_DEPTH": "2", "CV_FOLDS": "2"}
@@ -36,23 +33,12 @@ WITHOUT_API = next(row for row in MATRIX if not row["include_api"])
 
 def build(bake: Bake, target: str, scratch: Path) -> EnginelessImage:
     """Rebuild one image of a bake under a scratch folder."""
-    python = post_gen.find_python(bake.context["python_version"])
-    if python is None:
-        pytest.skip(f"Python {bake.context['python_version']} is not on this machine")
+    python = require_python(bake.context["python_version"])
     image = EnginelessImage(
         parse(bake.path / "Dockerfile"), target, bake.path, scratch, python
     )
     image.build()
     return image
-
-
-def status_of(url: str) -> int:
-    """The HTTP status of a GET, error statuses included."""
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
 
 
 def save_champion(bake: Bake, folder: Path) -> Path:
@@ -88,14 +74,14 @@ def test_api_image_serves_a_saved_model(bakery, tmp_path):
         "MLFLOW_TRACKING_URI": "http://127.0.0.1:9",
         "PREDICTION_LOG_PATH": str(tmp_path / "logs" / "predictions.jsonl"),
     }
+    # Ready only once the saved model is loaded; the HEALTHCHECK probes /health.
     with running_server(
         image.command(),
         tmp_path / "api.log",
-        "/health",
+        "/ready",
         cwd=image.workdir,
         env=env,
     ) as url:
-        assert status_of(f"{url}/ready") == 200
         answer = post_json(f"{url}/predict", PASSENGER)
         healthcheck = parse(bake.path / "Dockerfile")["api"].arguments("HEALTHCHECK")
         probe = json.loads(healthcheck[0].split(" CMD ", 1)[1])
