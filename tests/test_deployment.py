@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import shlex
 import shutil
 import subprocess
@@ -120,6 +121,21 @@ def test_workflows_match_the_github_schema(bakery, answers):
     checker = require("check-jsonschema", "pip install check-jsonschema")
     project = bakery.bake(answers).path
     run(checker, "--builtin-schema", "vendor.github-workflows", *workflows(project))
+
+
+@on_every_bake
+def test_ci_lint_tools_are_development_requirements(bakery, answers):
+    project = bakery.bake(answers).path
+    ci = yaml.safe_load((project / ".github/workflows/ci.yaml").read_text())
+    install = next(
+        step["run"]
+        for step in ci["jobs"]["lint"]["steps"]
+        if step.get("name", "").startswith("Install")
+    )
+    tools = re.search(r"\^\(([^)]*)\)", install)[1].split("|")
+    pinned = (project / "requirements-dev.txt").read_text().splitlines()
+    for tool in tools:
+        assert any(re.match(rf"{re.escape(tool)}\b", line) for line in pinned), tool
 
 
 @on_every_bake
