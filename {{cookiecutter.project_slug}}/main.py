@@ -10,13 +10,13 @@ from {{ cookiecutter.module_name }}.cli import (
     EXIT_INVALID_INPUT,
     EXIT_OK,
     EXIT_TRACKING_FAILED,
-    configure_logging,
     load_settings,
 )
 from {{ cookiecutter.module_name }}.config import TEST_METRICS
+from {{ cookiecutter.module_name }}.logs import configure_logging
 
 if TYPE_CHECKING:
-    from {{ cookiecutter.module_name }}.train import TrainingResult
+    from {{ cookiecutter.module_name }}.training.train import TrainingResult
 
 logger = logging.getLogger("{{ cookiecutter.module_name }}.main")
 
@@ -127,8 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     if settings is None:
         return EXIT_INVALID_INPUT
     # Imported here: scikit-learn takes seconds to load and --help needs none of it.
-    from {{ cookiecutter.module_name }}.data import DataAccessError, DataValidationError
-    from {{ cookiecutter.module_name }}.train import TrackingError, train
+    from {{ cookiecutter.module_name }}.data.load import DataAccessError, DataValidationError
+    from {{ cookiecutter.module_name }}.training.train import TrackingError, train
 
     try:
         result = train(settings)

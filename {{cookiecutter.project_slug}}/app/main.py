@@ -13,8 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from {{ cookiecutter.module_name }} import __version__
-from {{ cookiecutter.module_name }}.cli import configure_logging, describe_errors
-from {{ cookiecutter.module_name }}.config import ApiSettings
+from {{ cookiecutter.module_name }}.logs import configure_logging, describe_errors
 
 from app import demo
 from app.inference import BatchPredictor
@@ -22,6 +21,7 @@ from app.model_loader import ModelSlot, ModelUnavailableError
 from app.monitoring import ApiMetrics, MetricsMiddleware
 from app.prediction_log import PredictionLog
 from app.routes import router
+from app.settings import ApiSettings
 from app.state import ServingState
 
 logger = logging.getLogger(__name__)

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from {{ cookiecutter.module_name }}.cli import first_line
-from {{ cookiecutter.module_name }}.config import ApiSettings
 from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
+from {{ cookiecutter.module_name }}.logs import first_line
 
 from app.forest import Probabilities, direct_forest_probabilities
 from app.schemas import PASSENGER_EXAMPLES
+from app.settings import ApiSettings
 
 if TYPE_CHECKING:
     from mlflow.entities import Run

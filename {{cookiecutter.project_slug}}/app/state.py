@@ -5,12 +5,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from {{ cookiecutter.module_name }}.config import ApiSettings
-
 from app.inference import BatchPredictor
 from app.model_loader import ModelSlot
 from app.monitoring import ApiMetrics
 from app.prediction_log import PredictionLog
+from app.settings import ApiSettings
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ import pandas as pd
 # benchmarks/live_server.py, beside this script: also used by the server test.
 from live_server import HOST, free_port, live_server
 
-from {{ cookiecutter.module_name }}.data import load_titanic
+from {{ cookiecutter.module_name }}.data.load import load_titanic
 from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]

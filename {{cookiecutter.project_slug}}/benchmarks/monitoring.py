@@ -30,7 +30,7 @@ import pandas as pd
 from data import make_passengers
 
 from {{ cookiecutter.module_name }}.cli import EXIT_ALERT
-from {{ cookiecutter.module_name }}.data import COLUMN_NAMES
+from {{ cookiecutter.module_name }}.data.load import COLUMN_NAMES
 from {{ cookiecutter.module_name }}.features import (
     INPUT_FEATURES,
     PREDICTION,

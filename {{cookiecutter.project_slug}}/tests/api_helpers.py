@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.module_name }}.config import ApiSettings
-from {{ cookiecutter.module_name }}.data import COLUMN_NAMES
+from {{ cookiecutter.module_name }}.data.load import COLUMN_NAMES
 from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
 
 from app.main import create_app
+from app.settings import ApiSettings
 
 CHAMPION_VERSION = "2"
 

@@ -12,8 +12,8 @@ from {{ cookiecutter.module_name }}.config import (
     S3Settings,
     Settings,
 )
-from {{ cookiecutter.module_name }}.data import COLUMN_NAMES
-from {{ cookiecutter.module_name }}.train import TrainingResult, train
+from {{ cookiecutter.module_name }}.data.load import COLUMN_NAMES
+from {{ cookiecutter.module_name }}.training.train import TrainingResult, train
 
 N_ROWS = 200
 MODEL_NAME = "{{ cookiecutter.module_name }}_test"

@@ -19,13 +19,13 @@ from prometheus_client.parser import text_string_to_metric_families
 from pydantic import ValidationError
 
 from {{ cookiecutter.module_name }} import registry
-from {{ cookiecutter.module_name }}.config import ApiSettings
-from {{ cookiecutter.module_name }}.data import load_titanic
+from {{ cookiecutter.module_name }}.data.load import load_titanic
 from {{ cookiecutter.module_name }}.predict import score
 
 from app.main import MAX_BODY_BYTES, create_app
 from app.prediction_log import LOG_FIELDS
 from app.schemas import MAX_ROWS, PASSENGER_EXAMPLE
+from app.settings import ApiSettings
 from tests.api_helpers import (
     CHAMPION_VERSION,
     api_settings,

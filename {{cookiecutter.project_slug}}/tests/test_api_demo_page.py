@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.module_name }}.config import ApiSettings
-
 from app.main import create_app
 from app.schemas import Passenger
+from app.settings import ApiSettings
 from tests.api_helpers import api_settings
 
 # Every model input has its own control; the caller's id is not a question.

@@ -7,9 +7,8 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from {{ cookiecutter.module_name }}.config import ApiSettings
-
 from app.schemas import PASSENGER_EXAMPLE
+from app.settings import ApiSettings
 from benchmarks.live_server import HOST, free_port, live_server
 from tests.api_helpers import CHAMPION_VERSION, read_log
 

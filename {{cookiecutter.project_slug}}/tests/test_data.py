@@ -7,7 +7,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from {{ cookiecutter.module_name }}.data import (
+from {{ cookiecutter.module_name }}.data.load import (
     COLUMN_NAMES,
     DataNotFoundError,
     DataValidationError,

@@ -7,8 +7,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from {{ cookiecutter.module_name }} import data_cli
-from {{ cookiecutter.module_name }}.data import load_titanic
+from {{ cookiecutter.module_name }}.data import __main__ as data_cli
+from {{ cookiecutter.module_name }}.data.load import load_titanic
 
 from tests.cli_helpers import only_error, only_error_line, run_command
 

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.module_name }}.evaluate import evaluate
+from {{ cookiecutter.module_name }}.training.evaluate import evaluate
 
 
 class FixedModel:

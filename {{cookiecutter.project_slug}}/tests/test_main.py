@@ -9,7 +9,7 @@ import joblib
 import pytest
 
 import main
-from {{ cookiecutter.module_name }}.data import load_titanic
+from {{ cookiecutter.module_name }}.data.load import load_titanic
 from {{ cookiecutter.module_name }}.features import split_features_target
 
 from tests.cli_helpers import (

@@ -8,10 +8,10 @@ import pytest
 from sklearn.metrics import accuracy_score, f1_score
 
 import main
-from {{ cookiecutter.module_name }} import monitoring
 from {{ cookiecutter.module_name }}.config import REFERENCE_FILE
-from {{ cookiecutter.module_name }}.drift_report import HTML_FILE, SUMMARY_FILE
 from {{ cookiecutter.module_name }}.features import INPUT_FEATURES, PREDICTION
+from {{ cookiecutter.module_name }}.monitoring import job as monitoring
+from {{ cookiecutter.module_name }}.monitoring.report import HTML_FILE, SUMMARY_FILE
 
 from tests.cli_helpers import only_error, only_error_line, run_command
 from tests.monitoring_helpers import (

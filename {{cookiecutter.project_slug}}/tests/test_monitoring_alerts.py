@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.module_name }} import monitoring
 from {{ cookiecutter.module_name }}.config import REFERENCE_FILE
 from {{ cookiecutter.module_name }}.features import PREDICTION
+from {{ cookiecutter.module_name }}.monitoring import job as monitoring
 
 from tests.monitoring_helpers import (
     LOG_ROWS,

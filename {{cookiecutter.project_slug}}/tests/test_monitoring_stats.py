@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.module_name }}.drift import (
+from {{ cookiecutter.module_name }}.monitoring.drift import (
     Thresholds,
     binned_counts,
     category_counts,
@@ -14,7 +14,7 @@ from {{ cookiecutter.module_name }}.drift import (
     population_stability,
     quantile_edges,
 )
-from {{ cookiecutter.module_name }}.monitoring import SinceError, parse_since
+from {{ cookiecutter.module_name }}.monitoring.job import SinceError, parse_since
 
 THRESHOLDS = Thresholds(
     p_value=0.01, psi=0.2, prediction_rate_shift=0.1, min_accuracy=0.7

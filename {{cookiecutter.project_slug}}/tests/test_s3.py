@@ -19,10 +19,11 @@ import pytest
 from pyarrow.fs import FileSelector
 
 import main
-from {{ cookiecutter.module_name }} import data_cli, predict
+from {{ cookiecutter.module_name }}.data import __main__ as data_cli
+from {{ cookiecutter.module_name }} import predict
 from {{ cookiecutter.module_name }}.config import S3Settings, Settings
-from {{ cookiecutter.module_name }}.data import DataNotFoundError, load_titanic
-from {{ cookiecutter.module_name }}.storage import s3_filesystem
+from {{ cookiecutter.module_name }}.data.load import DataNotFoundError, load_titanic
+from {{ cookiecutter.module_name }}.data.storage import s3_filesystem
 
 from tests.cli_helpers import only_error, only_error_line, run_command
 

@@ -12,13 +12,13 @@ import pytest
 
 import main
 from {{ cookiecutter.module_name }}.config import S3Settings
-from {{ cookiecutter.module_name }}.data import (
+from {{ cookiecutter.module_name }}.data.load import (
     DataAccessError,
     DataNotFoundError,
     DataValidationError,
     load_titanic,
 )
-from {{ cookiecutter.module_name }}.storage import (
+from {{ cookiecutter.module_name }}.data.storage import (
     LOCAL,
     S3,
     StorageError,

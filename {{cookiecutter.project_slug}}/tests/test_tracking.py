@@ -10,14 +10,14 @@ import pytest
 from mlflow import MlflowClient
 
 from {{ cookiecutter.module_name }}.config import REFERENCE_FILE, Settings
-from {{ cookiecutter.module_name }}.data import load_titanic
+from {{ cookiecutter.module_name }}.data.load import load_titanic
 from {{ cookiecutter.module_name }}.features import (
     INPUT_FEATURES,
     split_features_target,
 )
-from {{ cookiecutter.module_name }}.reference import REFERENCE_ARTIFACT_DIR
+from {{ cookiecutter.module_name }}.monitoring.reference import REFERENCE_ARTIFACT_DIR
 from {{ cookiecutter.module_name }}.registry import connect
-from {{ cookiecutter.module_name }}.tracking import (
+from {{ cookiecutter.module_name }}.training.tracking import (
     CHALLENGER,
     CHAMPION,
     choose_alias,
@@ -216,9 +216,15 @@ def test_git_commit_inside_a_repository(tmp_path: Path) -> None:
 
 def test_mlflow_is_imported_only_when_tracking() -> None:
     """`import mlflow` takes seconds: training without tracking never pays for it."""
-    modules = "config, data, features, model, evaluate, plots, cli, train"
+    modules = (
+        "config, features, model, plots, cli, logs, data.load, "
+        "training.evaluate, training.train, monitoring.reference"
+    )
+    imports = "; ".join(
+        f"import {{ cookiecutter.module_name }}.{name}" for name in modules.split(", ")
+    )
     code = (
-        f"from {{ cookiecutter.module_name }} import {modules}; import main, sys; "
+        f"{imports}; import main, sys; "
         "assert 'mlflow' not in sys.modules, 'mlflow was imported'"
     )
     completed = run_command("-c", code, cwd=PROJECT_ROOT)

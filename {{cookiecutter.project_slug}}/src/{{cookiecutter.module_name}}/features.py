@@ -1,5 +1,7 @@
 """Which columns the model sees and writes, and the features derived from them."""
 
+from typing import NamedTuple
+
 import pandas as pd
 
 TARGET = "survived"
@@ -24,3 +26,12 @@ def add_derived_features(frame: pd.DataFrame) -> pd.DataFrame:
 def split_features_target(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     """Keep only the fields a serving API receives, so training matches serving."""
     return frame[INPUT_FEATURES], frame[TARGET]
+
+
+class DataSplit(NamedTuple):
+    """Train and test rows, in the order train_test_split returns them."""
+
+    x_train: pd.DataFrame
+    x_test: pd.DataFrame
+    y_train: pd.Series
+    y_test: pd.Series

@@ -12,24 +12,23 @@ from {{ cookiecutter.module_name }}.cli import (
     EXIT_INVALID_INPUT,
     EXIT_OK,
     EXIT_TRACKING_FAILED,
-    configure_logging,
-    first_line,
     load_settings,
 )
 from {{ cookiecutter.module_name }}.config import Settings
-from {{ cookiecutter.module_name }}.data import (
+from {{ cookiecutter.module_name }}.data.load import (
     DataAccessError,
     DataNotFoundError,
     DataValidationError,
     load_titanic,
 )
+from {{ cookiecutter.module_name }}.data.parquet import write_table
+from {{ cookiecutter.module_name }}.data.storage import StorageError
 from {{ cookiecutter.module_name }}.features import (
     INPUT_FEATURES,
     PREDICTION,
     PROBABILITY,
 )
-from {{ cookiecutter.module_name }}.parquet import write_table
-from {{ cookiecutter.module_name }}.storage import StorageError
+from {{ cookiecutter.module_name }}.logs import configure_logging, first_line
 
 logger = logging.getLogger("{{ cookiecutter.module_name }}.predict")
 

@@ -18,15 +18,12 @@ from mlflow.models import infer_signature
 
 from {{ cookiecutter.module_name }} import __version__
 from {{ cookiecutter.module_name }}.config import TEST_METRICS, Settings
-from {{ cookiecutter.module_name }}.features import (
-    NUMERIC_INPUTS,
-    TARGET,
-)
+from {{ cookiecutter.module_name }}.features import NUMERIC_INPUTS, TARGET, DataSplit
+from {{ cookiecutter.module_name }}.monitoring.reference import REFERENCE_ARTIFACT_DIR
 from {{ cookiecutter.module_name }}.plots import (
     confusion_matrix_figure,
     roc_curve_figure,
 )
-from {{ cookiecutter.module_name }}.reference import REFERENCE_ARTIFACT_DIR
 from {{ cookiecutter.module_name }}.registry import connect
 
 if TYPE_CHECKING:
@@ -34,7 +31,6 @@ if TYPE_CHECKING:
     from mlflow.models.model import ModelInfo
     from sklearn.model_selection import GridSearchCV
 
-    from {{ cookiecutter.module_name }}.train import DataSplit
 
 logger = logging.getLogger(__name__)
 

@@ -8,23 +8,23 @@ import math
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import joblib
 import pandas as pd
 from sklearn.model_selection import GridSearchCV, train_test_split
 
 from {{ cookiecutter.module_name }} import __version__
-from {{ cookiecutter.module_name }}.cli import first_line
 from {{ cookiecutter.module_name }}.config import REFERENCE_FILE, Settings
-from {{ cookiecutter.module_name }}.data import DataValidationError, load_titanic
-from {{ cookiecutter.module_name }}.evaluate import evaluate
-from {{ cookiecutter.module_name }}.features import TARGET, split_features_target
+from {{ cookiecutter.module_name }}.data.load import DataValidationError, load_titanic
+from {{ cookiecutter.module_name }}.features import TARGET, DataSplit, split_features_target
+from {{ cookiecutter.module_name }}.logs import first_line
 from {{ cookiecutter.module_name }}.model import search_best_model
-from {{ cookiecutter.module_name }}.reference import build_reference, save_reference
+from {{ cookiecutter.module_name }}.monitoring.reference import build_reference, save_reference
+from {{ cookiecutter.module_name }}.training.evaluate import evaluate
 
 if TYPE_CHECKING:
-    from {{ cookiecutter.module_name }}.tracking import Promotion
+    from {{ cookiecutter.module_name }}.training.tracking import Promotion
 
 logger = logging.getLogger(__name__)
 
@@ -44,15 +44,6 @@ class TrainingResult:
     reference_path: Path
     registered_version: str | None = None
     promotion: Promotion | None = None
-
-
-class DataSplit(NamedTuple):
-    """Train and test rows, in the order train_test_split returns them."""
-
-    x_train: pd.DataFrame
-    x_test: pd.DataFrame
-    y_train: pd.Series
-    y_test: pd.Series
 
 
 class TrackingError(RuntimeError):
@@ -171,8 +162,8 @@ def _track(
 ) -> Promotion:
     """Log to MLflow after the local save, so a tracking failure loses no model."""
     # Imported here: mlflow takes seconds to load and --no-tracking needs none of it.
-    from {{ cookiecutter.module_name }} import tracking
     from {{ cookiecutter.module_name }}.registry import TRACKING_FAILURES
+    from {{ cookiecutter.module_name }}.training import tracking
 
     try:
         return tracking.log_training(

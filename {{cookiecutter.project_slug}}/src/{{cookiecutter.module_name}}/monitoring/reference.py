@@ -5,8 +5,8 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from {{ cookiecutter.module_name }}.data.parquet import write_table
 from {{ cookiecutter.module_name }}.features import INPUT_FEATURES, PREDICTION
-from {{ cookiecutter.module_name }}.parquet import write_table
 
 # Enough for precise distributions, small enough to ship with every model.
 MAX_REFERENCE_ROWS = 100_000

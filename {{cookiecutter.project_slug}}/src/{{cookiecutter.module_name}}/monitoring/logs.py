@@ -18,18 +18,12 @@ import duckdb
 import pandas as pd
 from pyarrow import fs as pafs
 
-from {{ cookiecutter.module_name }}.data import (
+from {{ cookiecutter.module_name }}.data.load import (
     DataValidationError,
     open_relation,
     read_errors,
 )
-from {{ cookiecutter.module_name }}.features import (
-    CATEGORICAL_INPUTS,
-    INPUT_FEATURES,
-    NUMERIC_INPUTS,
-    PREDICTION,
-)
-from {{ cookiecutter.module_name }}.storage import (
+from {{ cookiecutter.module_name }}.data.storage import (
     HTTP_SCHEMES,
     filesystem,
     list_files,
@@ -37,7 +31,13 @@ from {{ cookiecutter.module_name }}.storage import (
     relative_path,
     stat,
 )
-from {{ cookiecutter.module_name }}.transfer import local_copy
+from {{ cookiecutter.module_name }}.data.transfer import local_copy
+from {{ cookiecutter.module_name }}.features import (
+    CATEGORICAL_INPUTS,
+    INPUT_FEATURES,
+    NUMERIC_INPUTS,
+    PREDICTION,
+)
 
 # Inputs as DuckDB types. pclass is an integer but a category: it is compared
 # as text, so that 1 from a log and 1 from a Parquet file are the same value.

@@ -8,11 +8,11 @@ from __future__ import annotations
 import argparse
 import logging
 
-from {{ cookiecutter.module_name }}.cli import configure_logging
-from {{ cookiecutter.module_name }}.data import DataValidationError
-from {{ cookiecutter.module_name }}.parquet import convert, partition
-from {{ cookiecutter.module_name }}.storage import LOCAL, S3, StorageError, parse_uri
-from {{ cookiecutter.module_name }}.transfer import copy
+from {{ cookiecutter.module_name }}.data.load import DataValidationError
+from {{ cookiecutter.module_name }}.data.parquet import convert, partition
+from {{ cookiecutter.module_name }}.data.storage import LOCAL, S3, StorageError, parse_uri
+from {{ cookiecutter.module_name }}.data.transfer import copy
+from {{ cookiecutter.module_name }}.logs import configure_logging
 
 logger = logging.getLogger("{{ cookiecutter.module_name }}.data")
 
@@ -119,3 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         logger.error("%s failed: %s", args.command.capitalize(), error)
         return EXIT_FAILED
     return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 from pyarrow import fs as pafs
 from pydantic import SecretStr
 
-from {{ cookiecutter.module_name }}.cli import first_line
 from {{ cookiecutter.module_name }}.config import S3Settings
+from {{ cookiecutter.module_name }}.logs import first_line
 
 LOCAL = "local"
 S3 = "s3"

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 from pyarrow import fs as pafs
 
-from {{ cookiecutter.module_name }}.storage import (
+from {{ cookiecutter.module_name }}.data.storage import (
     HTTP_SCHEMES,
     S3,
     Location,
@@ -23,7 +23,7 @@ from {{ cookiecutter.module_name }}.storage import (
     stat,
     storage_errors,
 )
-from {{ cookiecutter.module_name }}.transfer import local_copy
+from {{ cookiecutter.module_name }}.data.transfer import local_copy
 
 logger = logging.getLogger(__name__)
 
@@ -343,8 +343,3 @@ def _select_renamed(
     )
     return con.execute(f"SELECT {selected} FROM {TABLE}").df()
 
-
-if __name__ == "__main__":
-    from {{ cookiecutter.module_name }}.data_cli import main
-
-    raise SystemExit(main())

@@ -18,18 +18,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from {{ cookiecutter.module_name }}.alerts import post_alert
-from {{ cookiecutter.module_name }}.cli import (
-    EXIT_ALERT,
-    EXIT_INVALID_INPUT,
-    EXIT_OK,
-    configure_logging,
-    first_line,
-    load_settings,
-)
+from {{ cookiecutter.module_name }}.cli import EXIT_ALERT, EXIT_INVALID_INPUT, EXIT_OK, load_settings
 from {{ cookiecutter.module_name }}.config import REFERENCE_FILE, MonitoringSettings
-from {{ cookiecutter.module_name }}.data import DataNotFoundError, DataValidationError
-from {{ cookiecutter.module_name }}.drift import (
+from {{ cookiecutter.module_name }}.data.load import DataNotFoundError, DataValidationError
+from {{ cookiecutter.module_name }}.data.storage import StorageError
+from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
+from {{ cookiecutter.module_name }}.logs import configure_logging, first_line
+from {{ cookiecutter.module_name }}.monitoring.alerts import post_alert
+from {{ cookiecutter.module_name }}.monitoring.drift import (
     Performance,
     Thresholds,
     alerts,
@@ -38,21 +34,19 @@ from {{ cookiecutter.module_name }}.drift import (
     prediction_drift,
     with_outcomes,
 )
-from {{ cookiecutter.module_name }}.drift_report import (
-    MonitoringReport,
-    distribution_images,
-    render_html,
-    write_report,
-)
-from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
-from {{ cookiecutter.module_name }}.monitoring_data import (
+from {{ cookiecutter.module_name }}.monitoring.logs import (
     NoPredictionsError,
     read_feedback,
     read_prediction_logs,
     read_reference,
 )
-from {{ cookiecutter.module_name }}.reference import REFERENCE_ARTIFACT_DIR
-from {{ cookiecutter.module_name }}.storage import StorageError
+from {{ cookiecutter.module_name }}.monitoring.reference import REFERENCE_ARTIFACT_DIR
+from {{ cookiecutter.module_name }}.monitoring.report import (
+    MonitoringReport,
+    distribution_images,
+    render_html,
+    write_report,
+)
 
 logger = logging.getLogger("{{ cookiecutter.module_name }}.monitoring")
 

@@ -10,14 +10,14 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from {{ cookiecutter.module_name }}.data import (
+from {{ cookiecutter.module_name }}.data.load import (
     PARQUET_SUFFIXES,
     DataValidationError,
     open_relation,
     read_errors,
     summary,
 )
-from {{ cookiecutter.module_name }}.storage import (
+from {{ cookiecutter.module_name }}.data.storage import (
     StorageError,
     filesystem,
     list_files,

@@ -15,24 +15,24 @@ from html import escape
 import pandas as pd
 from matplotlib.figure import Figure
 
-from {{ cookiecutter.module_name }}.drift import (
+from {{ cookiecutter.module_name }}.data.storage import (
+    filesystem,
+    open_output,
+    parse_uri,
+    require_bucket,
+    storage_errors,
+)
+from {{ cookiecutter.module_name }}.features import CATEGORICAL_INPUTS
+from {{ cookiecutter.module_name }}.monitoring.drift import (
     FeatureDrift,
     Performance,
     PredictionDrift,
     category_counts,
     three_digits,
 )
-from {{ cookiecutter.module_name }}.features import CATEGORICAL_INPUTS
 from {{ cookiecutter.module_name }}.plots import (
     categorical_distribution_figure,
     numeric_distribution_figure,
-)
-from {{ cookiecutter.module_name }}.storage import (
-    filesystem,
-    open_output,
-    parse_uri,
-    require_bucket,
-    storage_errors,
 )
 
 HTML_FILE = "drift_report.html"

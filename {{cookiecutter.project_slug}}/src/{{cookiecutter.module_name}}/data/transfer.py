@@ -12,7 +12,7 @@ from typing import BinaryIO
 from pyarrow import fs as pafs
 from tqdm import tqdm
 
-from {{ cookiecutter.module_name }}.storage import (
+from {{ cookiecutter.module_name }}.data.storage import (
     LOCAL,
     Location,
     StorageError,
