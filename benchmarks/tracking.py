@@ -49,7 +49,7 @@ def main() -> None:
         for run in range(args.runs):
             without.append(timed_training(project, data, scratch, "--no-tracking"))
             store = f"sqlite:///{scratch / f'mlflow-{run}.db'}"
-            tracking = ["--tracking-uri", store]
+            tracking = ["--mlflow-tracking-uri", store]
             with_tracking.append(timed_training(project, data, scratch, *tracking))
     plain, tracked = statistics.median(without), statistics.median(with_tracking)
     print(f"training on {data} (median of {args.runs}):")

@@ -24,10 +24,12 @@ import pytest
 
 from conftest import Bake, venv_python
 
-# Two grid points of five shallow trees: a real training run in a few seconds.
 # One passenger as the API takes it: the fields left out are optional.
 PASSENGER = {"pclass": 3, "sex": "female", "age": 29, "sib_sp": 0, "parch": 0}
-TINY_GRID = ("--n-trees", 5, "--max-depth", 2, 3, "--cv-folds", 2)
+# Two points of the default model's grid, shrunk: a real training in seconds.
+# The template's tests know the default estimator; the baked tests do not.
+TINY_GRID = ("--param-grid", '{"n_estimators": 5, "max_depth": [2, 3]}')
+TINY_GRID += ("--cv-folds", 2)
 SERVER_START_TIMEOUT = 120  # seconds: the first start creates the database schema
 TITANIC_HEADER = [
     "PassengerId",

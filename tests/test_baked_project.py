@@ -9,10 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from bake_runtime import TINY_GRID, write_synthetic_titanic
+from bake_runtime import (
+    PASSENGER,
+    post_json,
+    run_in_bake,
+    running_server,
+    uvicorn_command,
+    write_synthetic_titanic,
+)
 from conftest import (
     DEFAULT_ANSWERS,
     MATRIX,
+    Bake,
     bake_from_command_line,
     require_python,
     venv_python,
@@ -74,7 +82,12 @@ def test_training_on_the_real_data_is_accurate(bakery, tmp_path):
         pytest.skip("set TITANIC_CSV to the Kaggle Titanic train.csv to run this")
     bake = bakery.bake(DEFAULT_ANSWERS)
     command = [venv_python(bake), bake.path / "main.py", "--data-uri", titanic]
-    command += ["--model-dir", tmp_path, "--tracking-uri", f"sqlite:///{tmp_path}/m.db"]
+    command += [
+        "--model-dir",
+        tmp_path,
+        "--mlflow-tracking-uri",
+        f"sqlite:///{tmp_path}/m.db",
+    ]
     # From a scratch folder: MLflow puts the artifacts of a SQLite store in ./mlruns.
     completed = subprocess.run(
         command, cwd=tmp_path, capture_output=True, text=True, check=False
@@ -86,31 +99,62 @@ def test_training_on_the_real_data_is_accurate(bakery, tmp_path):
     assert "version 1 is champion" in completed.stderr
 
 
-@pytest.mark.slow
-def test_readme_commands_train_then_test_in_a_fresh_bake(tmp_path):
-    """The README's path in one project: bake, train in the project folder, pytest.
+# model.py as a user who swaps the estimator writes it: nothing else is edited.
+SWAPPED_MODEL = '''"""The model: a logistic regression, swapped in for the forest."""
 
-    Training leaves mlflow.db, mlruns/ and models/ where the user stands, so
-    the project's tests must pass beside a real store and a registered model.
+from sklearn.base import ClassifierMixin
+from sklearn.linear_model import LogisticRegression
+
+SEARCH_SPACE: dict[str, list] = {"C": [0.1, 1.0]}
+
+
+def build_estimator(random_state: int) -> ClassifierMixin:
+    """A logistic regression, seeded as the forest was."""
+    return LogisticRegression(random_state=random_state, max_iter=1000)
+'''
+
+
+@pytest.mark.slow
+def test_readme_path_after_an_estimator_swap(tmp_path):
+    """The README's path on a fresh bake whose model.py alone was rewritten.
+
+    Swapping the estimator must be an edit of one file: training in the project
+    folder (which leaves mlflow.db, mlruns/ and models/ where the user stands),
+    the registry, batch scoring, the API and the project's own tests all follow.
     """
     require_python(DEFAULT_ANSWERS["python_version"])
     baked = bake_from_command_line(tmp_path / "bake", "init_git=false")
     assert baked.returncode == 0, baked.stderr
     (project,) = (tmp_path / "bake").iterdir()
-    venv = project / ".venv" / "bin" / "python"
+    bake = Bake(project, {**DEFAULT_ANSWERS, "module_name": "titanic_survival"})
+    (project / "src" / "titanic_survival" / "model.py").write_text(SWAPPED_MODEL)
     data = write_synthetic_titanic(tmp_path / "titanic.csv")
-    steps = (
-        ["main.py", "--data-uri", data, *TINY_GRID],
-        ["-m", "pytest", "-q", "-p", "no:cacheprovider"],
+    output = tmp_path / "scores.parquet"
+    env = dict(os.environ)
+    trained = run_in_bake(bake, "main.py", "--data-uri", data, "--cv-folds", 2, env=env)
+    assert trained.returncode == 0, trained.stderr
+    assert "version 1 is champion" in trained.stderr
+    report = json.loads((project / "models" / "metrics.json").read_text())
+    assert set(report["best_params"]) == {"classifier__C"}
+    scored = run_in_bake(
+        bake,
+        "-m",
+        "titanic_survival",
+        "score",
+        "--input",
+        data,
+        "--output",
+        output,
+        env=env,
     )
-    for step in steps:
-        completed = subprocess.run(
-            [venv, *map(str, step)],
-            cwd=project,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr
+    assert scored.returncode == 0, scored.stderr
+    assert output.stat().st_size > 0
+    with running_server(
+        uvicorn_command(bake), tmp_path / "api.log", "/ready", cwd=project
+    ) as api:
+        answer = post_json(f"{api}/predict", PASSENGER)
+    assert answer["model_version"] == "1"
+    assert 0 <= answer["predictions"][0]["survival_probability"] <= 1
+    tested = run_in_bake(bake, "-m", "pytest", "-q", "-p", "no:cacheprovider", env=env)
+    assert tested.returncode == 0, tested.stdout[-3000:] + tested.stderr
     assert (project / "mlflow.db").exists()
-    assert (project / "models" / "model.joblib").exists()

@@ -176,22 +176,22 @@ def test_kustomizations_pass_strict_validation(bakery, answers, tmp_path):
 def test_argo_workflow_pods_pass_strict_validation(bakery, answers, tmp_path):
     project = deployed(bakery.bake(answers))
     validate = require("kubernetes-validate", "pip install kubernetes-validate")
-    pod = workflow_pod(project)
-    manifest = tmp_path / "workflow-pod.yaml"
-    manifest.write_text(yaml.safe_dump(pod))
+    pods = workflow_pods(project)
+    manifest = tmp_path / "workflow-pods.yaml"
+    manifest.write_text(yaml.safe_dump_all(pods))
     run(validate, "--strict", "--quiet", "-k", KUBERNETES_VERSIONS[0], manifest)
-    flags = [
-        arg for arg in pod["spec"]["containers"][0]["args"] if arg.startswith("--")
-    ]
-    main = (project / "main.py").read_text()
+    train = pods[-1]["spec"]["containers"][0]
+    flags = [arg for arg in train["args"] if arg.startswith("--")]
+    (settings_file,) = project.glob("src/*/training/settings.py")
+    settings = settings_file.read_text()
     assert flags
-    assert all(f'"{flag}"' in main for flag in flags)
+    assert all(f"    {flag[2:].replace('-', '_')}:" in settings for flag in flags)
 
 
 @on_every_bake
 def test_workloads_run_hardened(bakery, answers):
     project = deployed(bakery.bake(answers))
-    pods = [workflow_pod(project)["spec"]] + [
+    pods = [pod["spec"] for pod in workflow_pods(project)] + [
         pod for folder in KUSTOMIZATIONS for pod in pod_specs(rendered(project, folder))
     ]
     for pod in pods:
@@ -359,21 +359,24 @@ def grid_search_path(project: Path) -> Path:
     return project / "deployment" / "workflows" / "grid-search.yaml"
 
 
-def workflow_pod(project: Path) -> dict:
-    """The Pod that the workflow's training template runs, for strict validation."""
+def workflow_pods(project: Path) -> list[dict]:
+    """The Pods the workflow's container templates run, for strict validation."""
     workflow = yaml.safe_load(grid_search_path(project).read_text())
     spec = workflow["spec"]
-    train = next(item for item in spec["templates"] if "container" in item)
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": "grid-search-point"},
-        "spec": {
-            "securityContext": spec["securityContext"],
-            "volumes": spec["volumes"],
-            "containers": [{"name": "main", **train["container"]}],
-        },
-    }
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": template["name"]},
+            "spec": {
+                "securityContext": spec["securityContext"],
+                "volumes": spec["volumes"],
+                "containers": [{"name": "main", **template["container"]}],
+            },
+        }
+        for template in spec["templates"]
+        if "container" in template
+    ]
 
 
 def secrets_by_reference_only(container: dict) -> bool:

@@ -27,7 +27,7 @@ from conftest import DEFAULT_ANSWERS, MATRIX, Bake, require_python
 from dockerfile import EnginelessImage, parse
 
 # The grid as a ConfigMap would set it: the training image takes no flags.
-TINY_GRID_ENV = {"N_TREES": "5", "MAX_DEPTH": "2", "CV_FOLDS": "2"}
+TINY_GRID_ENV = {"PARAM_GRID": '{"n_estimators": 5, "max_depth": 2}', "CV_FOLDS": "2"}
 WITHOUT_API = next(row for row in MATRIX if not row["include_api"])
 
 

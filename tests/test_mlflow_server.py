@@ -74,7 +74,7 @@ def test_train_register_promote_and_score_over_http(bakery, mlflow_server, tmp_p
 
     output = tmp_path / "predictions.parquet"
     scored = run_in_bake(
-        bake, "-m", f"{module}.predict", "--input", data, "--output", output, env=env
+        bake, "-m", module, "score", "--input", data, "--output", output, env=env
     )
     assert scored.returncode == 0, scored.stderr
     assert output.stat().st_size > 0

@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from {{ cookiecutter.module_name }} import __version__
-from {{ cookiecutter.module_name }}.logs import configure_logging, describe_errors
+from {{ cookiecutter.module_name }}.errors import configure_logging, describe_errors
 
 from app import demo
 from app.inference import BatchPredictor

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from {{ cookiecutter.module_name }}.errors import first_line
 from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
-from {{ cookiecutter.module_name }}.logs import first_line
 
 from app.forest import Probabilities, direct_forest_probabilities
 from app.schemas import PASSENGER_EXAMPLES

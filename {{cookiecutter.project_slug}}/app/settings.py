@@ -4,17 +4,16 @@ from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
 
-from {{ cookiecutter.module_name }}.config import PREDICTION_LOG_PATH, Settings, blank_is_none
+from {{ cookiecutter.module_name }}.config import (
+    PREDICTION_LOG_PATH,
+    ServedModelSettings,
+    blank_is_none,
+)
 
 
-class ApiSettings(Settings):
+class ApiSettings(ServedModelSettings):
     """Settings of the serving API (app/): which model to serve and where to log."""
 
-    model_uri: str | None = Field(
-        default=None,
-        description="models:/ or runs:/ URI, or a local MLflow model folder; "
-        "unset serves models:/MODEL_NAME@MODEL_ALIAS.",
-    )
     prediction_log_path: Path = Field(
         default=Path(PREDICTION_LOG_PATH),
         description="JSON-lines file receiving one line per predicted row.",
@@ -28,11 +27,6 @@ class ApiSettings(Settings):
         description="Serve the demo form at /; false leaves the API alone (/ is 404).",
     )
 
-    _blank_is_unset = field_validator("model_uri", "api_reload_token", mode="before")(
+    _blank_token_is_unset = field_validator("api_reload_token", mode="before")(
         blank_is_none
     )
-
-    @property
-    def served_model_uri(self) -> str:
-        """The model to serve: MODEL_URI, or the registry alias by default."""
-        return self.model_uri or f"models:/{self.model_name}@{self.model_alias}"

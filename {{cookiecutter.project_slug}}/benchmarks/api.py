@@ -133,7 +133,12 @@ def train(data_uri: str, workdir: Path, tracking_uri: str) -> None:
     logger.info("Training the model (default grid) into %s", workdir)
     subprocess.run(
         [sys.executable, str(PROJECT_ROOT / "main.py"), "--data-uri", data_uri]
-        + ["--model-dir", str(workdir / "models"), "--tracking-uri", tracking_uri],
+        + [
+            "--model-dir",
+            str(workdir / "models"),
+            "--mlflow-tracking-uri",
+            tracking_uri,
+        ],
         cwd=workdir,
         check=True,
         capture_output=True,

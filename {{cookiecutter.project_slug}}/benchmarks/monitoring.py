@@ -29,8 +29,8 @@ import pandas as pd
 # benchmarks/data.py, beside this script: the same synthetic passengers.
 from data import make_passengers
 
-from {{ cookiecutter.module_name }}.cli import EXIT_ALERT
 from {{ cookiecutter.module_name }}.data.load import COLUMN_NAMES
+from {{ cookiecutter.module_name }}.errors import EXIT_ALERT
 from {{ cookiecutter.module_name }}.features import (
     INPUT_FEATURES,
     PREDICTION,
@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         logger.info("Wrote the inputs in %.1f s", time.perf_counter() - started)
         size = log.stat().st_size
         plain = time_report(folder, log, reference)
-        with_feedback = time_report(folder, log, reference, "--feedback", feedback)
+        with_feedback = time_report(folder, log, reference, "--feedback-uri", feedback)
     print_report(args.rows, size, plain, with_feedback)
     return 0 if max(plain, with_feedback) < TARGET_SECONDS else 1
 
@@ -110,9 +110,9 @@ def write_inputs(folder: Path, rows: int) -> tuple[Path, Path, Path]:
 
 def time_report(folder: Path, log: Path, reference: Path, *extra: object) -> float:
     """Run the report command once in a fresh process; return its wall time."""
-    command = [sys.executable, "-m", "{{ cookiecutter.module_name }}.monitoring"]
-    command += ["report", "--log", log, "--reference", reference]
-    command += ["--output-dir", folder / "reports", *extra]
+    command = [sys.executable, "-m", "{{ cookiecutter.module_name }}", "monitor", "report"]
+    command += ["--prediction-log-path", log, "--reference-profile-uri", reference]
+    command += ["--monitoring-report-dir", folder / "reports", *extra]
     started = time.perf_counter()
     completed = subprocess.run(
         [str(part) for part in command], capture_output=True, text=True, check=False

@@ -1,5 +1,6 @@
 """Synthetic Titanic-shaped data, so tests need neither the network nor real files."""
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -7,18 +8,33 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.module_name }}.config import (
-    MonitoringSettings,
-    S3Settings,
-    Settings,
-)
+from {{ cookiecutter.module_name }}.config import S3Settings
 from {{ cookiecutter.module_name }}.data.load import COLUMN_NAMES
+from {{ cookiecutter.module_name }}.model import SEARCH_SPACE
+from {{ cookiecutter.module_name }}.monitoring.settings import MonitoringSettings
+from {{ cookiecutter.module_name }}.training.settings import TrainSettings
 from {{ cookiecutter.module_name }}.training.train import TrainingResult, train
 
 N_ROWS = 200
 MODEL_NAME = "{{ cookiecutter.module_name }}_test"
-# Tiny grid: two grid points, so two child runs, in well under a second each.
-TINY_GRID = {"n_trees": [5], "max_depth": [2, 3], "cv_folds": 2}
+
+
+def tiny_grid() -> dict[str, list]:
+    """Two points of the model's own search space, whatever the model.
+
+    The first value of every parameter, and the first two of the first one:
+    a real search with two child runs, that takes seconds.
+    """
+    return {
+        name: values[: 2 if position == 0 else 1]
+        for position, (name, values) in enumerate(SEARCH_SPACE.items())
+    }
+
+
+TINY_GRID = tiny_grid()
+# One point of that grid, from the command line: the cheapest real training.
+FIRST_POINT = {name: values[0] for name, values in TINY_GRID.items()}
+FAST_TRAINING = ["--param-grid", json.dumps(FIRST_POINT), "--cv-folds", "2"]
 
 
 def make_titanic_frame(n_rows: int = N_ROWS, seed: int = 0) -> pd.DataFrame:
@@ -54,7 +70,8 @@ def make_titanic_frame(n_rows: int = N_ROWS, seed: int = 0) -> pd.DataFrame:
 def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Run from an empty folder with no settings in the environment."""
     monkeypatch.chdir(tmp_path)
-    for name in [*MonitoringSettings.model_fields, *S3Settings.model_fields]:
+    settings = (TrainSettings, MonitoringSettings, S3Settings)
+    for name in {field for model in settings for field in model.model_fields}:
         monkeypatch.delenv(name.upper(), raising=False)
 
 
@@ -105,7 +122,7 @@ def make_noise_frame(n_rows: int = N_ROWS, seed: int = 1) -> pd.DataFrame:
     return frame.assign(Survived=(rng.random(n_rows) < 0.3).astype(int))
 
 
-def tracked_settings(folder: Path, data_uri: Path) -> Settings:
+def tracked_settings(folder: Path, data_uri: Path) -> TrainSettings:
     """Settings for a fast tracked training into the store under `folder`."""
     values = {
         "data_uri": str(data_uri),
@@ -119,9 +136,10 @@ def tracked_settings(folder: Path, data_uri: Path) -> Settings:
         "test_size": 0.2,
         "random_state": 0,
         "scoring": "f1",
-        **TINY_GRID,
+        "param_grid": TINY_GRID,
+        "cv_folds": 2,
     }
-    return Settings(_env_file=None, **values)
+    return TrainSettings(_env_file=None, **values)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from {{ cookiecutter.module_name }} import registry
 from {{ cookiecutter.module_name }}.data.load import load_titanic
-from {{ cookiecutter.module_name }}.predict import score
+from {{ cookiecutter.module_name }}.scoring import score
 
 from app.main import MAX_BODY_BYTES, create_app
 from app.prediction_log import LOG_FIELDS

@@ -11,6 +11,7 @@ import pytest
 import main
 from {{ cookiecutter.module_name }}.data.load import load_titanic
 from {{ cookiecutter.module_name }}.features import split_features_target
+from {{ cookiecutter.module_name }}.training.settings import TrainSettings
 
 from tests.cli_helpers import (
     MAIN_SCRIPT,
@@ -19,10 +20,10 @@ from tests.cli_helpers import (
     only_error_line,
     run_command,
 )
+from tests.conftest import FAST_TRAINING, FIRST_POINT, TINY_GRID
 
-FAST_GRID = ["--n-trees", "10", "--max-depth", "3", "--cv-folds", "2"]
 # Tests about training alone skip MLflow: faster, and no store to clean up.
-LOCAL_ONLY = [*FAST_GRID, "--no-tracking"]
+LOCAL_ONLY = [*FAST_TRAINING, "--no-tracking"]
 UNREACHABLE = "http://127.0.0.1:9"
 
 
@@ -38,8 +39,7 @@ def test_main_trains_and_saves(titanic_csv: Path, tmp_path: Path, caplog) -> Non
     report = json.loads((model_dir / "metrics.json").read_text())
     assert report["data_uri"] == str(titanic_csv)
     assert report["best_params"] == {
-        "classifier__max_depth": 3,
-        "classifier__n_estimators": 10,
+        f"classifier__{name}": value for name, value in FIRST_POINT.items()
     }
     assert 0.6 < report["metrics"]["accuracy"] <= 1
     assert {"cv_score", "trained_at", "scoring"} <= set(report)
@@ -77,7 +77,7 @@ def test_cli_flags_override_environment(
     """DATA_URI and MODEL_DIR from the environment lose to the flags."""
     monkeypatch.setenv("DATA_URI", str(tmp_path / "not-used.csv"))
     monkeypatch.setenv("MODEL_DIR", str(tmp_path / "env-models"))
-    monkeypatch.setenv("N_TREES", "10,20")
+    monkeypatch.setenv("PARAM_GRID", "not JSON: the flag wins")
     argv = ["--data-uri", str(titanic_csv), "--model-dir", "cli-models", *LOCAL_ONLY]
     assert main.main(argv) == 0
     assert (tmp_path / "cli-models" / "model.joblib").exists()
@@ -90,32 +90,25 @@ def test_environment_is_used_without_flags(
     """Settings come from the environment when no flag is given."""
     monkeypatch.setenv("DATA_URI", str(titanic_csv))
     monkeypatch.setenv("MODEL_DIR", str(tmp_path / "env-models"))
-    monkeypatch.setenv("N_TREES", "[10]")
-    monkeypatch.setenv("MAX_DEPTH", "3")
+    monkeypatch.setenv("PARAM_GRID", json.dumps(FIRST_POINT))
     monkeypatch.setenv("CV_FOLDS", "2")
     monkeypatch.setenv("TRACKING", "false")
     assert main.main([]) == 0
     report = json.loads((tmp_path / "env-models" / "metrics.json").read_text())
-    assert report["best_params"]["classifier__n_estimators"] == 10
+    assert report["best_params"] == {
+        f"classifier__{name}": value for name, value in FIRST_POINT.items()
+    }
 
 
 def test_help_mentions_environment_variables(tmp_path: Path) -> None:
-    """--help works from any folder and documents what each flag overrides."""
+    """--help works from any folder and lists a flag for every training setting."""
     completed = run_command(str(MAIN_SCRIPT), "--help", cwd=tmp_path)
     assert completed.returncode == 0
-    for variable in (
-        "DATA_URI",
-        "MODEL_DIR",
-        "N_TREES",
-        "MAX_DEPTH",
-        "CV_FOLDS",
-        "MLFLOW_TRACKING_URI",
-        "MLFLOW_EXPERIMENT_NAME",
-        "MODEL_NAME",
-        "PROMOTION_METRIC",
-        "TRACKING",
-    ):
-        assert variable in completed.stdout
+    assert "(--data-uri: DATA_URI)" in completed.stdout
+    for setting in TrainSettings.model_fields:
+        if setting != "mlflow_tracking_password":
+            assert f"--{setting.replace('_', '-')}" in completed.stdout
+    assert "--mlflow-tracking-password" not in completed.stdout
 
 
 def test_bad_data_subprocess_has_no_traceback(raw_frame, write_csv, tmp_path) -> None:
@@ -156,10 +149,10 @@ def test_main_logs_version_and_both_scores(
     argv = [
         "--data-uri",
         str(titanic_csv),
-        *FAST_GRID,
-        "--tracking-uri",
+        *FAST_TRAINING,
+        "--mlflow-tracking-uri",
         trained_store.uri,
-        "--experiment",
+        "--mlflow-experiment-name",
         "titanic-cli",
         "--model-name",
         "{{ cookiecutter.module_name }}_cli",
@@ -180,7 +173,13 @@ def test_unreachable_server_keeps_model_and_exits_3(
     titanic_csv: Path, tmp_path: Path, caplog
 ) -> None:
     """One error naming the server and the kept model; no retries for minutes."""
-    argv = ["--data-uri", str(titanic_csv), *FAST_GRID, "--tracking-uri", UNREACHABLE]
+    argv = [
+        "--data-uri",
+        str(titanic_csv),
+        *FAST_TRAINING,
+        "--mlflow-tracking-uri",
+        UNREACHABLE,
+    ]
     started = time.monotonic()
     assert main.main(argv) == 3
     assert time.monotonic() - started < 15
@@ -195,8 +194,38 @@ def test_unreachable_server_subprocess_has_no_traceback(
 ) -> None:
     """A real process fails in seconds with exit code 3 and no traceback."""
     started = time.monotonic()
-    argv = ["--data-uri", str(titanic_csv), *FAST_GRID, "--tracking-uri", UNREACHABLE]
+    argv = [
+        "--data-uri",
+        str(titanic_csv),
+        *FAST_TRAINING,
+        "--mlflow-tracking-uri",
+        UNREACHABLE,
+    ]
     completed = run_command(str(MAIN_SCRIPT), *argv, cwd=tmp_path)
     assert time.monotonic() - started < 60
     assert UNREACHABLE in only_error_line(completed, exit_code=3)
     assert (tmp_path / "models" / "model.joblib").exists()
+
+
+def test_param_grid_names_the_unknown_parameter(titanic_csv: Path, caplog) -> None:
+    """A grid naming no parameter of the estimator is refused before any fit."""
+    argv = ["--data-uri", str(titanic_csv), "--param-grid", '{"no_such": [1]}']
+    assert main.main(argv) == 2
+    error = only_error(caplog)
+    assert "PARAM_GRID" in error and "'no_such'" in error
+
+
+def test_grid_command_lists_every_point(tmp_path: Path) -> None:
+    """`grid` prints the search's points as JSON, one training each for Argo."""
+    completed = run_command(
+        "-m",
+        "{{ cookiecutter.module_name }}",
+        "grid",
+        "--param-grid",
+        json.dumps(TINY_GRID),
+        cwd=tmp_path,
+    )
+    assert completed.returncode == 0, completed.stderr
+    points = json.loads(completed.stdout)
+    assert len(points) == 2
+    assert all(set(point) == set(TINY_GRID) for point in points)

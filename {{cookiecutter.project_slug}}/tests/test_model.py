@@ -1,10 +1,13 @@
-"""The pipeline fits, copes with missing and unseen values, and the search works."""
+"""The model file is consistent, its pipeline copes with odd values, search works."""
 
 import numpy as np
 import pandas as pd
 
 from {{ cookiecutter.module_name }}.features import split_features_target
-from {{ cookiecutter.module_name }}.model import build_pipeline, search_best_model
+from {{ cookiecutter.module_name }}.model import SEARCH_SPACE, build_estimator
+from {{ cookiecutter.module_name }}.training.search import build_pipeline, search_best_model
+
+from tests.conftest import TINY_GRID
 
 
 def test_pipeline_fits_and_predicts(titanic_frame: pd.DataFrame) -> None:
@@ -55,19 +58,27 @@ def test_pipeline_handles_nullable_integers(titanic_frame) -> None:
     assert not np.isnan(pipeline.predict_proba(features)).any()
 
 
+def test_search_space_names_parameters_of_the_estimator() -> None:
+    """An edit of model.py that misspells a parameter fails here, not in a search."""
+    known = build_estimator(random_state=0).get_params()
+    assert SEARCH_SPACE
+    for name, values in SEARCH_SPACE.items():
+        assert name in known, f"{name} is not a parameter of the estimator"
+        assert isinstance(values, list) and values, f"{name} has no value to try"
+
+
 def test_search_picks_from_the_grid(titanic_frame: pd.DataFrame) -> None:
     """best_params_ are drawn from the grid and the winner is refitted."""
     features, target = split_features_target(titanic_frame)
     search = search_best_model(
         features,
         target,
-        n_trees=[5, 10],
-        max_depth=[2, 3],
+        param_grid=TINY_GRID,
         cv_folds=2,
         scoring="f1",
         random_state=0,
     )
-    assert search.best_params_["classifier__n_estimators"] in (5, 10)
-    assert search.best_params_["classifier__max_depth"] in (2, 3)
-    assert len(search.cv_results_["params"]) == 4
+    for name, values in TINY_GRID.items():
+        assert search.best_params_[f"classifier__{name}"] in values
+    assert len(search.cv_results_["params"]) == 2
     assert search.best_estimator_.predict(features).shape == (len(features),)

@@ -8,12 +8,13 @@ import pytest
 from sklearn.metrics import accuracy_score, f1_score
 
 import main
+from {{ cookiecutter.module_name }} import cli, errors
 from {{ cookiecutter.module_name }}.config import REFERENCE_FILE
 from {{ cookiecutter.module_name }}.features import INPUT_FEATURES, PREDICTION
-from {{ cookiecutter.module_name }}.monitoring import job as monitoring
 from {{ cookiecutter.module_name }}.monitoring.report import HTML_FILE, SUMMARY_FILE
 
 from tests.cli_helpers import only_error, only_error_line, run_command
+from tests.conftest import FAST_TRAINING
 from tests.monitoring_helpers import (
     LOG_ROWS,
     log_lines,
@@ -33,9 +34,10 @@ def reference(tmp_path: Path) -> Path:
 
 def report(tmp_path: Path, log: Path, reference: Path | str, *extra: str) -> int:
     """Run `report` as the command line does, into tmp_path/reports."""
-    argv = ["report", "--log", str(log), "--reference", str(reference)]
-    argv += ["--output-dir", str(tmp_path / "reports"), *extra]
-    return monitoring.main(argv)
+    argv = ["monitor", "report", "--prediction-log-path", str(log)]
+    argv += ["--reference-profile-uri", str(reference)]
+    argv += ["--monitoring-report-dir", str(tmp_path / "reports"), *extra]
+    return cli.main(argv)
 
 
 def summary(tmp_path: Path) -> dict:
@@ -59,7 +61,7 @@ def quiet_log(tmp_path: Path) -> Path:
 
 def test_no_drift_exits_0_and_writes_both_files(tmp_path, reference) -> None:
     """Predictions like the training rows: exit 0, a summary and a page."""
-    assert report(tmp_path, quiet_log(tmp_path), reference) == monitoring.EXIT_OK
+    assert report(tmp_path, quiet_log(tmp_path), reference) == errors.EXIT_OK
     result = summary(tmp_path)
     assert result["alerts"] == []
     assert result["predictions"] == LOG_ROWS
@@ -75,7 +77,7 @@ def test_shifted_age_is_detected(tmp_path, reference) -> None:
     """Older passengers: age alone drifts, and the exit code says so."""
     older = passengers(LOG_ROWS, seed=1).assign(age=lambda frame: frame["age"] + 25)
     log = write_log(tmp_path / "older.jsonl", log_lines(older))
-    assert report(tmp_path, log, reference) == monitoring.EXIT_ALERT
+    assert report(tmp_path, log, reference) == errors.EXIT_ALERT
     assert drifted(tmp_path) == {"age"}
     assert any(alert.startswith("age drifted") for alert in summary(tmp_path)["alerts"])
 
@@ -85,7 +87,7 @@ def test_shifted_sex_is_detected_with_the_prediction_rate(tmp_path, reference) -
     women = passengers(LOG_ROWS, seed=1)
     women = women.assign(sex="female", **{PREDICTION: 1})
     log = write_log(tmp_path / "women.jsonl", log_lines(women))
-    assert report(tmp_path, log, reference) == monitoring.EXIT_ALERT
+    assert report(tmp_path, log, reference) == errors.EXIT_ALERT
     assert drifted(tmp_path) == {"sex"}
     prediction = summary(tmp_path)["prediction"]
     assert prediction["drifted"] and prediction["current_rate"] == 1.0
@@ -103,7 +105,7 @@ def test_malformed_lines_are_skipped_and_counted(tmp_path, reference) -> None:
     ]
     with log.open("a") as file:
         file.write("\n".join(bad_lines) + "\n\n")
-    assert report(tmp_path, log, reference) == monitoring.EXIT_OK
+    assert report(tmp_path, log, reference) == errors.EXIT_OK
     assert summary(tmp_path)["malformed_lines"] == len(bad_lines)
     assert summary(tmp_path)["predictions"] == LOG_ROWS
 
@@ -115,7 +117,7 @@ def test_a_folder_of_rotated_logs_is_read_whole(tmp_path, reference) -> None:
     write_log(folder / "predictions.jsonl", lines.iloc[: LOG_ROWS // 2])
     write_log(folder / "predictions.jsonl.1", lines.iloc[LOG_ROWS // 2 :])
     (folder / "_SUCCESS").write_text("")
-    assert report(tmp_path, folder, reference) == monitoring.EXIT_OK
+    assert report(tmp_path, folder, reference) == errors.EXIT_OK
     assert summary(tmp_path)["log_files"] == 2
     assert summary(tmp_path)["predictions"] == LOG_ROWS
 
@@ -134,8 +136,8 @@ def test_empty_log_says_so(tmp_path, reference, caplog, content) -> None:
     """An empty log is reported in words, and no report is written."""
     log = tmp_path / "empty.jsonl"
     log.write_text(content)
-    assert report(tmp_path, log, reference) == monitoring.EXIT_INVALID_INPUT
-    assert "Nothing to monitor" in caplog.text
+    assert report(tmp_path, log, reference) == errors.EXIT_INVALID_INPUT
+    assert "Report failed: no valid prediction" in caplog.text
     assert "no valid prediction" in caplog.text
     assert not (tmp_path / "reports").exists()
 
@@ -150,7 +152,7 @@ def test_nothing_since_the_date_says_so(tmp_path, reference, caplog) -> None:
 def test_missing_log_is_one_clear_error(tmp_path, reference, caplog) -> None:
     """A wrong log path gives one error line naming it."""
     missing = tmp_path / "nowhere.jsonl"
-    assert report(tmp_path, missing, reference) == monitoring.EXIT_INVALID_INPUT
+    assert report(tmp_path, missing, reference) == errors.EXIT_INVALID_INPUT
     assert str(missing) in only_error(caplog)
 
 
@@ -159,7 +161,7 @@ def test_unreadable_reference_is_one_clear_error(tmp_path, caplog) -> None:
     broken = tmp_path / "reference.parquet"
     broken.write_bytes(b"not parquet")
     log = quiet_log(tmp_path)
-    assert report(tmp_path, log, broken) == monitoring.EXIT_INVALID_INPUT
+    assert report(tmp_path, log, broken) == errors.EXIT_INVALID_INPUT
     assert str(broken) in only_error(caplog)
 
 
@@ -170,7 +172,7 @@ def test_reference_follows_the_registered_champion(
     monkeypatch.setenv("MLFLOW_TRACKING_URI", trained_store.uri)
     champion = f"models:/{trained_store.model_name}@champion"
     exit_code = report(tmp_path, quiet_log(tmp_path), champion)
-    assert exit_code in (monitoring.EXIT_OK, monitoring.EXIT_ALERT)
+    assert exit_code in (errors.EXIT_OK, errors.EXIT_ALERT)
     result = summary(tmp_path)
     assert result["reference_uri"] == champion
     trained_rows = len(pd.read_csv(trained_store.good_csv))
@@ -184,7 +186,7 @@ def test_unknown_registered_model_is_one_clear_error(
     monkeypatch.setenv("MLFLOW_TRACKING_URI", trained_store.uri)
     missing = "models:/nobody@champion"
     exit_code = report(tmp_path, quiet_log(tmp_path), missing)
-    assert exit_code == monitoring.EXIT_INVALID_INPUT
+    assert exit_code == errors.EXIT_INVALID_INPUT
     assert missing in only_error(caplog)
 
 
@@ -197,9 +199,9 @@ def test_bad_date_is_one_clear_error(tmp_path, reference, caplog) -> None:
 
 def test_bad_input_subprocess_has_no_traceback(tmp_path) -> None:
     """Without a trained model, the command says what is missing, no traceback."""
-    argv = ["-m", "{{ cookiecutter.module_name }}.monitoring", "report"]
+    argv = ["-m", "{{ cookiecutter.module_name }}", "monitor", "report"]
     completed = run_command(*argv, cwd=tmp_path)
-    assert REFERENCE_FILE in only_error_line(completed, monitoring.EXIT_INVALID_INPUT)
+    assert REFERENCE_FILE in only_error_line(completed, errors.EXIT_INVALID_INPUT)
 
 
 def test_feedback_gives_accuracy_and_f1_per_day(tmp_path, reference) -> None:
@@ -213,7 +215,7 @@ def test_feedback_gives_accuracy_and_f1_per_day(tmp_path, reference) -> None:
     pd.DataFrame({"request_id": known["request_id"], "survived": truth}).to_csv(
         feedback, index=False
     )
-    assert report(tmp_path, log, reference, "--feedback", str(feedback)) == 0
+    assert report(tmp_path, log, reference, "--feedback-uri", str(feedback)) == 0
     scores = summary(tmp_path)["performance"]
     assert scores["predictions"] == len(known)
     assert scores["accuracy"] == pytest.approx(accuracy_score(truth, known[PREDICTION]))
@@ -234,7 +236,7 @@ def test_poor_feedback_accuracy_raises_an_alert(tmp_path, reference) -> None:
         {"request_id": lines["request_id"], "row": 0, "survived": 1 - lines[PREDICTION]}
     )
     wrong.to_parquet(feedback, index=False)
-    assert report(tmp_path, log, reference, "--feedback", str(feedback)) == 4
+    assert report(tmp_path, log, reference, "--feedback-uri", str(feedback)) == 4
     assert summary(tmp_path)["performance"]["degraded"]
 
 
@@ -242,7 +244,7 @@ def test_training_writes_the_reference_profile(titanic_csv, tmp_path) -> None:
     """Training saves the profile beside the model; the report reads it by default."""
     model_dir = tmp_path / "models"
     argv = ["--data-uri", str(titanic_csv), "--model-dir", str(model_dir)]
-    argv += ["--n-trees", "5", "--max-depth", "3", "--cv-folds", "2", "--no-tracking"]
+    argv += [*FAST_TRAINING, "--no-tracking"]
     assert main.main(argv) == 0
     profile = pd.read_parquet(model_dir / REFERENCE_FILE)
     assert list(profile.columns) == [*INPUT_FEATURES, PREDICTION]
@@ -251,5 +253,5 @@ def test_training_writes_the_reference_profile(titanic_csv, tmp_path) -> None:
     assert set(profile[PREDICTION]) <= {0, 1}
     # The default reference of the report is that file.
     log = quiet_log(tmp_path)
-    assert monitoring.main(["report", "--log", str(log)]) in (0, 4)
+    assert cli.main(["monitor", "report", "--prediction-log-path", str(log)]) in (0, 4)
     assert summary(tmp_path)["reference_uri"] == str(Path("models") / REFERENCE_FILE)

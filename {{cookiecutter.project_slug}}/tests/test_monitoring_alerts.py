@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from {{ cookiecutter.module_name }} import cli
 from {{ cookiecutter.module_name }}.config import REFERENCE_FILE
 from {{ cookiecutter.module_name }}.features import PREDICTION
-from {{ cookiecutter.module_name }}.monitoring import job as monitoring
 
 from tests.monitoring_helpers import (
     LOG_ROWS,
@@ -56,8 +56,9 @@ def drifting_report(tmp_path: Path, url: str, monkeypatch) -> int:
     women = passengers(LOG_ROWS, seed=1).assign(sex="female", **{PREDICTION: 1})
     log = write_log(tmp_path / "predictions.jsonl", log_lines(women))
     reference = write_reference(tmp_path / REFERENCE_FILE)
-    argv = ["report", "--log", str(log), "--reference", str(reference)]
-    return monitoring.main([*argv, "--output-dir", str(tmp_path / "reports")])
+    argv = ["monitor", "report", "--prediction-log-path", str(log)]
+    argv += ["--reference-profile-uri", str(reference)]
+    return cli.main([*argv, "--monitoring-report-dir", str(tmp_path / "reports")])
 
 
 def url_of(server: ThreadingHTTPServer) -> str:
@@ -102,6 +103,7 @@ def test_no_alert_no_post(tmp_path, webhook, monkeypatch) -> None:
         tmp_path / "predictions.jsonl", log_lines(passengers(LOG_ROWS, seed=1))
     )
     reference = write_reference(tmp_path / REFERENCE_FILE)
-    argv = ["report", "--log", str(log), "--reference", str(reference)]
-    assert monitoring.main([*argv, "--output-dir", str(tmp_path / "out")]) == 0
+    argv = ["monitor", "report", "--prediction-log-path", str(log)]
+    argv += ["--reference-profile-uri", str(reference)]
+    assert cli.main([*argv, "--monitoring-report-dir", str(tmp_path / "out")]) == 0
     assert webhook.received == []

@@ -19,16 +19,18 @@ import pytest
 from pyarrow.fs import FileSelector
 
 import main
-from {{ cookiecutter.module_name }}.data import __main__ as data_cli
-from {{ cookiecutter.module_name }} import predict
-from {{ cookiecutter.module_name }}.config import S3Settings, Settings
+from {{ cookiecutter.module_name }} import cli
+from {{ cookiecutter.module_name }}.config import S3Settings
+from {{ cookiecutter.module_name }}.training.settings import TrainSettings
 from {{ cookiecutter.module_name }}.data.load import DataNotFoundError, load_titanic
 from {{ cookiecutter.module_name }}.data.storage import s3_filesystem
 
 from tests.cli_helpers import only_error, only_error_line, run_command
+from tests.conftest import FAST_TRAINING
 
 # The data command, run with python -m.
-DATA_COMMAND = "{{ cookiecutter.module_name }}.data"
+# The data commands, run as `python -m {{ cookiecutter.module_name }} data ...`.
+DATA_COMMAND = ("{{ cookiecutter.module_name }}", "data")
 
 boto3 = pytest.importorskip("boto3", reason="S3 tests need moto[server]")
 pytest.importorskip("moto", reason="S3 tests need moto[server]")
@@ -44,7 +46,6 @@ ALLOW_ALL = json.dumps(
     }
 )
 STARTUP_SECONDS = 30
-FAST_TRAINING = ["--n-trees", "5", "--max-depth", "3", "--cv-folds", "2"]
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ def s3_environment(
 ) -> None:
     """Point every S3 client at moto, from an empty folder with no other settings."""
     monkeypatch.chdir(tmp_path)
-    for name in [*Settings.model_fields, *S3Settings.model_fields]:
+    for name in [*TrainSettings.model_fields, *S3Settings.model_fields]:
         monkeypatch.delenv(name.upper(), raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", moto_server.access_key)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", moto_server.secret_key)
@@ -148,7 +149,7 @@ def test_upload_then_train_from_s3(
     """The data command puts the CSV on S3, and main.py trains from it."""
     caplog.set_level(logging.INFO)
     uri = f"s3://{bucket}/raw/titanic.csv"
-    assert data_cli.main(["upload", str(titanic_csv), uri]) == 0
+    assert cli.main(["data", "upload", str(titanic_csv), uri]) == 0
     assert f"Copied 1 file(s) ({titanic_csv.stat().st_size:,} bytes) to {uri}" in (
         caplog.text
     )
@@ -164,7 +165,7 @@ def test_parquet_on_s3_loads_like_the_local_file(
 ) -> None:
     """A Parquet file read through Arrow gives what DuckDB reads locally."""
     uri = f"s3://{bucket}/titanic.parquet"
-    assert data_cli.main(["upload", str(titanic_parquet), uri]) == 0
+    assert cli.main(["data", "upload", str(titanic_parquet), uri]) == 0
     expected = load_titanic(str(titanic_parquet))
     pd.testing.assert_frame_equal(load_titanic(uri), expected)
 
@@ -173,7 +174,7 @@ def test_partitioned_dataset_round_trip(titanic_csv: Path, bucket: str) -> None:
     """Partitions land as key=value folders and come back as typed columns."""
     uri = f"s3://{bucket}/titanic"
     argv = ["partition", str(titanic_csv), uri, "--by", "pclass", "--by", "sex"]
-    assert data_cli.main(argv) == 0
+    assert cli.main(["data", *argv]) == 0
     listing = s3_filesystem().get_file_info(FileSelector(bucket, recursive=True))
     keys = [info.path for info in listing]
     assert f"{bucket}/titanic/Pclass=1/Sex=female/part-0.parquet" in keys
@@ -188,14 +189,14 @@ def test_download_file_and_folder(
     """A file lands in an existing folder under its name; a folder keeps its tree."""
     folder_uri = f"s3://{bucket}/titanic"
     argv = ["partition", str(titanic_csv), folder_uri, "--by", "pclass"]
-    assert data_cli.main(argv) == 0
-    assert data_cli.main(["upload", str(titanic_csv), f"s3://{bucket}/"]) == 0
+    assert cli.main(["data", *argv]) == 0
+    assert cli.main(["data", "upload", str(titanic_csv), f"s3://{bucket}/"]) == 0
     downloads = tmp_path / "downloads"
     downloads.mkdir()
     file_uri = f"s3://{bucket}/titanic.csv"
-    assert data_cli.main(["download", file_uri, str(downloads)]) == 0
+    assert cli.main(["data", "download", file_uri, str(downloads)]) == 0
     assert (downloads / "titanic.csv").read_bytes() == titanic_csv.read_bytes()
-    assert data_cli.main(["download", folder_uri, str(downloads / "parts")]) == 0
+    assert cli.main(["data", "download", folder_uri, str(downloads / "parts")]) == 0
     assert sorted(p.name for p in (downloads / "parts").iterdir()) == [
         "Pclass=1",
         "Pclass=2",
@@ -211,9 +212,9 @@ def test_predict_writes_scores_to_s3(
     monkeypatch.setenv("MODEL_NAME", trained_store.model_name)
     source = f"s3://{bucket}/passengers.csv"
     output = f"s3://{bucket}/scores/predictions.parquet"
-    assert data_cli.main(["upload", str(titanic_csv), source]) == 0
-    argv = ["--input", source, "--output", output, "--tracking-uri", trained_store.uri]
-    assert predict.main(argv) == 0
+    assert cli.main(["data", "upload", str(titanic_csv), source]) == 0
+    argv = ["--input", source, "--output", output, "--mlflow-tracking-uri", trained_store.uri]
+    assert cli.main(["score", *argv]) == 0
     scores = pq.read_table(
         f"{bucket}/scores/predictions.parquet", filesystem=s3_filesystem()
     )
@@ -225,7 +226,7 @@ def test_wrong_credentials_exit_2_without_traceback(
 ) -> None:
     """A wrong secret gives one error line naming the URI and the variables."""
     uri = f"s3://{bucket}/titanic.csv"
-    assert data_cli.main(["upload", str(titanic_csv), uri]) == 0
+    assert cli.main(["data", "upload", str(titanic_csv), uri]) == 0
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wrong-secret")
     assert main.main(["--data-uri", uri, *FAST_TRAINING, "--no-tracking"]) == 2
     error = only_error(caplog)
@@ -255,7 +256,7 @@ def test_missing_key_is_named(bucket: str) -> None:
 def test_upload_to_missing_bucket(titanic_csv: Path, caplog) -> None:
     """An upload fails before sending a byte when the bucket does not exist."""
     uri = "s3://no-such-bucket/titanic.csv"
-    assert data_cli.main(["upload", str(titanic_csv), uri]) == 2
+    assert cli.main(["data", "upload", str(titanic_csv), uri]) == 2
     error = only_error(caplog)
     assert f"cannot write {uri!r}: bucket 'no-such-bucket' does not exist" in error
 
@@ -264,7 +265,7 @@ def test_download_missing_key_subprocess(bucket: str, tmp_path: Path) -> None:
     """The data command fails with exit 2, one line, no traceback."""
     uri = f"s3://{bucket}/missing.csv"
     completed = run_command(
-        "-m", DATA_COMMAND, "download", uri, "out.csv", cwd=tmp_path
+        "-m", *DATA_COMMAND, "download", uri, "out.csv", cwd=tmp_path
     )
     error = only_error_line(completed, exit_code=2)
     assert f"Download failed: cannot read {uri!r}: no such file" in error

@@ -164,7 +164,7 @@ def test_unreachable_endpoint_fails_fast(
         load_titanic("s3://bucket/titanic.csv")
     assert time.monotonic() - started < 10
     assert main.main(["--data-uri", "s3://bucket/titanic.csv", "--no-tracking"]) == 2
-    assert "Data unavailable: cannot read 's3://bucket/titanic.csv'" in caplog.text
+    assert "Train failed: cannot read 's3://bucket/titanic.csv'" in caplog.text
 
 
 def test_csv_and_parquet_over_http(

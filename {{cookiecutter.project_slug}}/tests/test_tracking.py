@@ -8,8 +8,9 @@ from pathlib import Path
 import mlflow
 import pytest
 from mlflow import MlflowClient
+from sklearn.model_selection import ParameterGrid
 
-from {{ cookiecutter.module_name }}.config import REFERENCE_FILE, Settings
+from {{ cookiecutter.module_name }}.config import REFERENCE_FILE
 from {{ cookiecutter.module_name }}.data.load import load_titanic
 from {{ cookiecutter.module_name }}.features import (
     INPUT_FEATURES,
@@ -17,14 +18,12 @@ from {{ cookiecutter.module_name }}.features import (
 )
 from {{ cookiecutter.module_name }}.monitoring.reference import REFERENCE_ARTIFACT_DIR
 from {{ cookiecutter.module_name }}.registry import connect
-from {{ cookiecutter.module_name }}.training.tracking import (
-    CHALLENGER,
-    CHAMPION,
-    choose_alias,
-    git_commit,
-)
+from {{ cookiecutter.module_name }}.training.promotion import CHALLENGER, CHAMPION, choose_alias
+from {{ cookiecutter.module_name }}.training.settings import TrainSettings
+from {{ cookiecutter.module_name }}.training.tracking import git_commit
 
 from tests.cli_helpers import PROJECT_ROOT, run_command
+from tests.conftest import TINY_GRID
 
 PNG_MAGIC = b"\x89PNG"
 
@@ -97,9 +96,13 @@ def test_parent_run_has_one_child_per_grid_point(
     children = client.search_runs(
         [parent.info.experiment_id], f"tags.mlflow.parentRunId = '{run_id}'"
     )
-    assert sorted(child.data.params["max_depth"] for child in children) == ["2", "3"]
+    points = sorted(tuple(sorted(child.data.params.items())) for child in children)
+    expected = sorted(
+        tuple(sorted((name, str(value)) for name, value in point.items()))
+        for point in ParameterGrid(TINY_GRID)
+    )
+    assert points == expected
     for child in children:
-        assert child.data.params["n_estimators"] == "5"
         assert {"cv_mean", "cv_std"} <= set(child.data.metrics)
 
 
@@ -109,8 +112,8 @@ def test_parent_run_has_params_metrics_and_tags(
     """The winner, search settings, scores and provenance are on the parent run."""
     result = trained_store.results[1]
     run = client.get_run(result.promotion.run_id)
-    best = result.best_params["classifier__max_depth"]
-    assert run.data.params["max_depth"] == str(best)
+    for name, value in result.best_params.items():
+        assert run.data.params[name.removeprefix("classifier__")] == str(value)
     assert run.data.params["cv_folds"] == "2"
     assert run.data.metrics["cv_score"] == pytest.approx(result.cv_score)
     for name in ("accuracy", "precision", "recall", "f1", "roc_auc"):
@@ -217,8 +220,8 @@ def test_git_commit_inside_a_repository(tmp_path: Path) -> None:
 def test_mlflow_is_imported_only_when_tracking() -> None:
     """`import mlflow` takes seconds: training without tracking never pays for it."""
     modules = (
-        "config, features, model, plots, cli, logs, data.load, "
-        "training.evaluate, training.train, monitoring.reference"
+        "config, features, model, plots, cli, errors, data.load, "
+        "training.evaluate, training.search, training.train, monitoring.reference"
     )
     imports = "; ".join(
         f"import {{ cookiecutter.module_name }}.{name}" for name in modules.split(", ")
@@ -238,7 +241,7 @@ def test_connect_hands_settings_to_mlflow(
     for name in ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"):
         monkeypatch.setenv(name, "restored-after-the-test")
     uri = f"sqlite:///{tmp_path}/never-created.db"
-    settings = Settings(
+    settings = TrainSettings(
         _env_file=None,
         mlflow_tracking_uri=uri,
         mlflow_tracking_username="jdoe",

@@ -1,32 +1,219 @@
-"""Plumbing shared by the command lines: exit codes and settings loading."""
+"""The project's command line: one subcommand per job, options from the settings.
+
+Every option of a command is a field of its settings class: `--data-uri` is
+DATA_URI, read from the flag, else the environment, else `.env`. A known
+failure is one error line and an exit code (errors.py), never a traceback.
+"""
+
+from __future__ import annotations
 
 import logging
-from typing import Any
+import sys
 
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    CliApp,
+    CliPositionalArg,
+    CliSubCommand,
+    SettingsConfigDict,
+    get_subcommand,
+)
 
-from {{ cookiecutter.module_name }}.config import Settings
-from {{ cookiecutter.module_name }}.logs import configure_logging, describe_errors
+from {{ cookiecutter.module_name }}.config import ProjectSettings
+from {{ cookiecutter.module_name }}.errors import (
+    EXIT_ALERT,
+    EXIT_INVALID_INPUT,
+    EXIT_OK,
+    CommandError,
+    configure_logging,
+    describe_errors,
+)
+from {{ cookiecutter.module_name }}.monitoring.settings import MonitoringSettings
+from {{ cookiecutter.module_name }}.scoring import ScoreSettings
+from {{ cookiecutter.module_name }}.training.settings import TrainSettings
 
-logger = logging.getLogger(__name__)
-
-# Exit codes of every command line, so that a scheduler or a CI step reads them
-# the same way whichever command it ran.
-EXIT_OK = 0
-EXIT_INVALID_INPUT = 2  # settings, arguments or data refused: one error line says why
-EXIT_TRACKING_FAILED = 3  # MLflow could not record or provide what was asked
-# The drift report crossed a threshold: "look at the report", not "the job broke".
-EXIT_ALERT = 4
+logger = logging.getLogger("{{ cookiecutter.module_name }}")
 
 
-def load_settings(
-    settings_class: type[Settings] = Settings, **overrides: Any
-) -> Settings | None:
-    """Build the settings and follow their log level; None, logged, if invalid."""
+class DataCommand(ProjectSettings):
+    """Read data at one place, write it at another."""
+
+    source: CliPositionalArg[str] = Field(
+        description="Where to read: a local path, an https:// URL or an s3:// URI."
+    )
+    target: CliPositionalArg[str] = Field(
+        description="Where to write: a local path or an s3:// URI."
+    )
+
+
+class ConvertCommand(DataCommand):
+    """Rewrite a CSV (or any readable data) as one zstd-compressed Parquet file."""
+
+
+class PartitionCommand(DataCommand):
+    """Write a dataset partitioned in key=value folders, into a new or empty one."""
+
+    by: list[str] = Field(
+        min_length=1,
+        description="Partition column, any case (pclass finds Pclass); repeat to nest.",
+    )
+
+
+class UploadCommand(DataCommand):
+    """Copy a local file or folder to s3://bucket/key (ending in / keeps the name)."""
+
+
+class DownloadCommand(DataCommand):
+    """Copy an s3:// file or folder to a local file, or into a local folder."""
+
+
+class DataCommands(BaseModel):
+    """Prepare data at scale: Parquet, partitions, S3 transfers."""
+
+    convert: CliSubCommand[ConvertCommand]
+    partition: CliSubCommand[PartitionCommand]
+    upload: CliSubCommand[UploadCommand]
+    download: CliSubCommand[DownloadCommand]
+
+
+class MonitorCommands(BaseModel):
+    """Watch the served model: drift of its inputs and answers, its accuracy."""
+
+    report: CliSubCommand[MonitoringSettings]
+
+
+class GridCommand(TrainSettings):
+    """Print the grid's points as a JSON list, one training each (Argo fan-out)."""
+
+
+class Commands(BaseSettings):
+    """Train, score, prepare data and monitor the {{ cookiecutter.project_name }} model."""
+
+    model_config = SettingsConfigDict(
+        cli_prog_name="{{ cookiecutter.project_slug }}",
+        cli_kebab_case=True,
+        cli_implicit_flags=True,
+        cli_use_class_docs_for_groups=True,
+    )
+
+    train: CliSubCommand[TrainSettings]
+    grid: CliSubCommand[GridCommand]
+    score: CliSubCommand[ScoreSettings]
+    data: CliSubCommand[DataCommands]
+    monitor: CliSubCommand[MonitorCommands]
+
+
+# Location parts of a validation error that name commands, not settings.
+COMMAND_NAMES = frozenset(
+    [*Commands.model_fields, *DataCommands.model_fields, *MonitorCommands.model_fields]
+)
+
+
+def chosen_command(commands: BaseModel) -> tuple[str, BaseModel]:
+    """Follow the subcommands the arguments chose down to the one to run."""
+    name = ""
+    while (chosen := get_subcommand(commands, is_required=False)) is not None:
+        name = next(
+            field for field in type(commands).model_fields
+            if getattr(commands, field) is chosen
+        )
+        commands = chosen
+    return name, commands
+
+
+def run(command: BaseModel) -> int:
+    """Hand the command's settings to its job; most jobs import heavy libraries."""
+    if isinstance(command, GridCommand):
+        return print_grid(command)
+    if isinstance(command, TrainSettings):
+        from {{ cookiecutter.module_name }}.training.train import log_result, train
+
+        log_result(train(command))
+        return EXIT_OK
+    if isinstance(command, ScoreSettings):
+        from {{ cookiecutter.module_name }}.scoring import score_file
+
+        score_file(command)
+        return EXIT_OK
+    if isinstance(command, MonitoringSettings):
+        from {{ cookiecutter.module_name }}.monitoring.job import run_report
+
+        return EXIT_ALERT if run_report(command).alerts else EXIT_OK
+    return run_data_command(command)
+
+
+def run_data_command(command: BaseModel) -> int:
+    """Convert, partition or copy, then log what was written and where."""
+    from {{ cookiecutter.module_name }}.data.parquet import convert, partition
+    from {{ cookiecutter.module_name }}.data.transfer import copy
+
+    if isinstance(command, PartitionCommand):
+        written = partition(command.source, command.target, command.by)
+        logger.info(
+            "Wrote %d rows in %d files (%s bytes) under %s, partitioned by %s",
+            written.rows,
+            written.files,
+            f"{written.bytes:,}",
+            written.target,
+            ", ".join(command.by),
+        )
+    elif isinstance(command, ConvertCommand):
+        written = convert(command.source, command.target)
+        logger.info(
+            "Wrote %d rows (%s bytes) to %s",
+            written.rows,
+            f"{written.bytes:,}",
+            written.target,
+        )
+    else:
+        require_direction(command)
+        moved = copy(command.source, command.target)
+        logger.info(
+            "Copied %d file(s) (%s bytes) to %s",
+            moved.files,
+            f"{moved.bytes:,}",
+            moved.target,
+        )
+    return EXIT_OK
+
+
+def require_direction(command: BaseModel) -> None:
+    """Keep upload and download one-way, as their names promise."""
+    from {{ cookiecutter.module_name }}.data.storage import S3, StorageError, parse_uri
+
+    upload = isinstance(command, UploadCommand)
+    ends = (("source", command.source, not upload), ("destination", command.target, upload))
+    for role, uri, on_s3 in ends:
+        if (parse_uri(uri).scheme == S3) != on_s3:
+            kind = "an s3://bucket/key URI" if on_s3 else "a local path"
+            raise StorageError(f"the {role} must be {kind}, got {uri!r}")
+
+
+def print_grid(settings: TrainSettings) -> int:
+    """Print every point of the search grid, for a workflow to train each apart."""
+    import json
+
+    from sklearn.model_selection import ParameterGrid
+
+    print(json.dumps(list(ParameterGrid(settings.search_grid))))
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line, run the job, and turn failures into one line."""
+    configure_logging("INFO")
+    arguments = sys.argv[1:] if argv is None else argv
     try:
-        settings = settings_class(**overrides)
+        name, command = chosen_command(CliApp.run(Commands, cli_args=arguments, cli_show_env_vars=True))
     except ValidationError as error:
-        logger.error("Invalid configuration: %s", describe_errors(error))
-        return None
-    configure_logging(settings.log_level)
-    return settings
+        logger.error(
+            "Invalid configuration: %s", describe_errors(error, COMMAND_NAMES)
+        )
+        return EXIT_INVALID_INPUT
+    configure_logging(command.log_level)
+    try:
+        return run(command)
+    except CommandError as error:
+        logger.error("%s failed: %s", name.capitalize(), error)
+        return error.exit_code

@@ -17,7 +17,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import RESOURCE_DOES_NOT_EXIST
 from requests.exceptions import RequestException
 
-from {{ cookiecutter.module_name }}.config import Settings
+from {{ cookiecutter.module_name }}.config import MlflowSettings
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
@@ -41,7 +41,7 @@ FAIL_FAST_HTTP = {
 TRACKING_FAILURES = (MlflowException, RequestException, OSError)
 
 
-def connect(settings: Settings) -> None:
+def connect(settings: MlflowSettings) -> None:
     """Point MLflow at the configured store, failing fast if a server is down."""
     for name, value in FAIL_FAST_HTTP.items():
         os.environ.setdefault(name, value)
@@ -54,7 +54,7 @@ def connect(settings: Settings) -> None:
     mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
 
 
-def load_model(model_uri: str, settings: Settings):
+def load_model(model_uri: str, settings: MlflowSettings):
     """Load a scikit-learn model from the registry, a run or a path, for scoring.
 
     The scikit-learn flavour, not pyfunc, so that predict_proba is available.
@@ -86,7 +86,7 @@ def registry_version(client: MlflowClient, registry_uri: re.Match) -> ModelVersi
 
 
 def download_run_artifact(
-    model_uri: str, artifact_path: str, settings: Settings, destination: Path
+    model_uri: str, artifact_path: str, settings: MlflowSettings, destination: Path
 ) -> Path:
     """Fetch a file logged by the run that trained a registered model version.
 

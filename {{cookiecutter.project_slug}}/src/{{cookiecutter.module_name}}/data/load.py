@@ -24,6 +24,7 @@ from {{ cookiecutter.module_name }}.data.storage import (
     storage_errors,
 )
 from {{ cookiecutter.module_name }}.data.transfer import local_copy
+from {{ cookiecutter.module_name }}.errors import CommandError
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ TABLE = "titanic"
 MAX_SHOWN_VALUES = 5
 
 
-class DataValidationError(ValueError):
+class DataValidationError(CommandError, ValueError):
     """The input data cannot be used for training or scoring; the message says why."""
 
 
@@ -87,7 +88,13 @@ class DataAccessError(DataValidationError):
     """The data location cannot be reached: credentials, network or URI scheme."""
 
 
-def load_titanic(uri: str, *, require_target: bool = True) -> pd.DataFrame:
+# What to do about a missing file, said where the caller knows: training's data.
+MISSING_DATA_HINT = "set DATA_URI or pass --data-uri"
+
+
+def load_titanic(
+    uri: str, *, require_target: bool = True, missing_hint: str = MISSING_DATA_HINT
+) -> pd.DataFrame:
     """Read and validate the Titanic data so training and scoring fail early.
 
     Passengers to score have no `Survived` column: `require_target=False` neither
@@ -95,7 +102,7 @@ def load_titanic(uri: str, *, require_target: bool = True) -> pd.DataFrame:
     """
     expected_kinds = _expected_kinds(require_target)
     with duckdb.connect() as con:
-        _create_table(con, uri)
+        _create_table(con, uri, missing_hint)
         _check_not_empty(con, uri)
         column_types = _column_types(con)
         _check_required_columns(column_types, expected_kinds, uri)
@@ -115,7 +122,9 @@ def _expected_kinds(require_target: bool) -> dict[str, str]:
     }
 
 
-def _create_table(con: duckdb.DuckDBPyConnection, uri: str) -> None:
+def _create_table(
+    con: duckdb.DuckDBPyConnection, uri: str, missing_hint: str
+) -> None:
     """Copy the known columns into memory, so read errors surface here, not later."""
     try:
         with read_errors(uri), open_relation(con, uri) as relation:
@@ -129,7 +138,7 @@ def _create_table(con: duckdb.DuckDBPyConnection, uri: str) -> None:
             )
             kept.create(TABLE)
     except DataNotFoundError as error:
-        raise DataNotFoundError(f"{error}: set DATA_URI or pass --data-uri") from error
+        raise DataNotFoundError(f"{error}: {missing_hint}") from error
 
 
 @contextmanager

@@ -16,7 +16,7 @@ from pyarrow import fs as pafs
 from pydantic import SecretStr
 
 from {{ cookiecutter.module_name }}.config import S3Settings
-from {{ cookiecutter.module_name }}.logs import first_line
+from {{ cookiecutter.module_name }}.errors import CommandError, first_line
 
 LOCAL = "local"
 S3 = "s3"
@@ -48,7 +48,7 @@ CREDENTIALS_HINT = (
 )
 
 
-class StorageError(Exception):
+class StorageError(CommandError):
     """A location cannot be reached, read or written; the message says why."""
 
 

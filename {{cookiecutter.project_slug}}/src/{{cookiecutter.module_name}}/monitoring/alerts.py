@@ -8,7 +8,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from {{ cookiecutter.module_name }}.logs import first_line
+from {{ cookiecutter.module_name }}.errors import first_line
 
 logger = logging.getLogger(__name__)
 

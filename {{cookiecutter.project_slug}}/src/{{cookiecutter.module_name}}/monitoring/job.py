@@ -1,13 +1,12 @@
-"""Command line of drift monitoring: compare served predictions with training.
+"""The drift report job: compare served predictions with training, alert if needed.
 
 Run it by hand or from a scheduler, whose exit code tells whether to look:
 
-    python -m {{ cookiecutter.module_name }}.monitoring report --since 2026-01-31
+    {{ cookiecutter.project_slug }} monitor report --since 2026-01-31
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
 import re
 import tempfile
@@ -18,12 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from {{ cookiecutter.module_name }}.cli import EXIT_ALERT, EXIT_INVALID_INPUT, EXIT_OK, load_settings
-from {{ cookiecutter.module_name }}.config import REFERENCE_FILE, MonitoringSettings
-from {{ cookiecutter.module_name }}.data.load import DataNotFoundError, DataValidationError
-from {{ cookiecutter.module_name }}.data.storage import StorageError
+from {{ cookiecutter.module_name }}.config import REFERENCE_FILE
+from {{ cookiecutter.module_name }}.data.load import DataNotFoundError
+from {{ cookiecutter.module_name }}.errors import CommandError, first_line
 from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
-from {{ cookiecutter.module_name }}.logs import configure_logging, first_line
 from {{ cookiecutter.module_name }}.monitoring.alerts import post_alert
 from {{ cookiecutter.module_name }}.monitoring.drift import (
     Performance,
@@ -35,7 +32,6 @@ from {{ cookiecutter.module_name }}.monitoring.drift import (
     with_outcomes,
 )
 from {{ cookiecutter.module_name }}.monitoring.logs import (
-    NoPredictionsError,
     read_feedback,
     read_prediction_logs,
     read_reference,
@@ -47,6 +43,7 @@ from {{ cookiecutter.module_name }}.monitoring.report import (
     render_html,
     write_report,
 )
+from {{ cookiecutter.module_name }}.monitoring.settings import MonitoringSettings
 
 logger = logging.getLogger("{{ cookiecutter.module_name }}.monitoring")
 
@@ -54,61 +51,8 @@ DURATION = re.compile(r"(\d+)\s*([dh])")
 DURATION_UNITS = {"d": "days", "h": "hours"}
 
 
-class SinceError(ValueError):
+class SinceError(CommandError):
     """--since is neither a date, a date and time, nor a duration."""
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """Describe the report subcommand; each flag overrides a variable or `.env`."""
-    parser = argparse.ArgumentParser(
-        prog="python -m {{ cookiecutter.module_name }}.monitoring",
-        description="Compare the logged predictions with the training reference.",
-        epilog=f"Exit codes: {EXIT_OK} no threshold crossed, {EXIT_INVALID_INPUT} "
-        f"bad input or configuration, {EXIT_ALERT} a threshold crossed. "
-        "ALERT_WEBHOOK_URL, DRIFT_P_VALUE, DRIFT_PSI_THRESHOLD, "
-        "PREDICTION_RATE_SHIFT and MIN_FEEDBACK_ACCURACY come from the "
-        "environment or .env.",
-    )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    report = commands.add_parser(
-        "report",
-        help="write the drift report (HTML and JSON) and alert past a threshold",
-        argument_default=argparse.SUPPRESS,
-    )
-    report.add_argument(
-        "--since",
-        help="first moment compared: 2026-01-31, 2026-01-31T12:00 (UTC unless an "
-        "offset is given) or a duration back from now, 7d or 24h; "
-        "default: the whole log",
-    )
-    report.add_argument(
-        "--log",
-        dest="prediction_log_path",
-        help="JSON-lines log or folder of logs: local, https:// or s3:// "
-        "(overrides PREDICTION_LOG_PATH)",
-    )
-    report.add_argument(
-        "--reference",
-        dest="reference_profile_uri",
-        help="reference profile (Parquet) written by training "
-        "(overrides REFERENCE_PROFILE_URI; default MODEL_DIR/reference.parquet)",
-    )
-    report.add_argument(
-        "--feedback",
-        dest="feedback_uri",
-        help="CSV or Parquet of request_id, survived (and row): adds accuracy "
-        "and F1 per day (overrides FEEDBACK_URI)",
-    )
-    report.add_argument(
-        "--output-dir",
-        dest="monitoring_report_dir",
-        help="folder for drift_report.html and drift_summary.json, local or "
-        "s3:// (overrides MONITORING_REPORT_DIR)",
-    )
-    report.add_argument(
-        "--log-level", help="DEBUG, INFO, WARNING or ERROR (overrides LOG_LEVEL)"
-    )
-    return parser
 
 
 def parse_since(text: str, now: datetime) -> datetime:
@@ -229,9 +173,16 @@ def notify(report: MonitoringReport, written: list[str], webhook_url: str) -> No
     )
 
 
-def run_report(settings: MonitoringSettings, since: datetime | None) -> int:
-    """Write the report, then say and signal whether a threshold was crossed."""
-    report, html = build_report(settings, since)
+def run_report(settings: MonitoringSettings) -> MonitoringReport:
+    """Write the report, say whether a threshold was crossed, alert if one was."""
+    since = parse_since(settings.since, datetime.now(UTC)) if settings.since else None
+    try:
+        report, html = build_report(settings, since)
+    except DataNotFoundError as error:
+        raise DataNotFoundError(
+            f"{error}: check --prediction-log-path, --reference-profile-uri and "
+            "--feedback-uri"
+        ) from None
     written = write_report(report, html, settings.monitoring_report_dir)
     logger.info(
         "Compared %d predictions (%d malformed line(s) skipped) with %d reference "
@@ -243,40 +194,9 @@ def run_report(settings: MonitoringSettings, since: datetime | None) -> int:
     )
     if not report.alerts:
         logger.info("No threshold crossed")
-        return EXIT_OK
+        return report
     for alert in report.alerts:
         logger.warning("Alert: %s", alert)
     if settings.alert_webhook_url is not None:
         notify(report, written, settings.alert_webhook_url.get_secret_value())
-    return EXIT_ALERT
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Parse the command, report, and turn known failures into one error line."""
-    overrides = vars(build_parser().parse_args(argv))
-    del overrides["command"]
-    since_text = overrides.pop("since", None)
-    configure_logging("INFO")
-    settings = load_settings(MonitoringSettings, **overrides)
-    if settings is None:
-        return EXIT_INVALID_INPUT
-    try:
-        since = parse_since(since_text, datetime.now(UTC)) if since_text else None
-        return run_report(settings, since)
-    except SinceError as error:
-        logger.error("Invalid date: %s", error)
-    except NoPredictionsError as error:
-        logger.error("Nothing to monitor: %s", error)
-    except DataNotFoundError as error:
-        logger.error(
-            "Input missing: %s: check --log, --reference and --feedback", error
-        )
-    except DataValidationError as error:
-        logger.error("Cannot build the report: %s", error)
-    except StorageError as error:
-        logger.error("Cannot write the report: %s", error)
-    return EXIT_INVALID_INPUT
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    return report

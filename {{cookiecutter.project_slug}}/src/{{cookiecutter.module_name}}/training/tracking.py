@@ -7,17 +7,16 @@ import subprocess
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import mlflow
 import pandas as pd
+import skops.io
 from mlflow import MlflowClient
 from mlflow.models import infer_signature
 
 from {{ cookiecutter.module_name }} import __version__
-from {{ cookiecutter.module_name }}.config import TEST_METRICS, Settings
 from {{ cookiecutter.module_name }}.features import NUMERIC_INPUTS, TARGET, DataSplit
 from {{ cookiecutter.module_name }}.monitoring.reference import REFERENCE_ARTIFACT_DIR
 from {{ cookiecutter.module_name }}.plots import (
@@ -25,6 +24,9 @@ from {{ cookiecutter.module_name }}.plots import (
     roc_curve_figure,
 )
 from {{ cookiecutter.module_name }}.registry import connect
+from {{ cookiecutter.module_name }}.training.promotion import Promotion, promote_if_better
+from {{ cookiecutter.module_name }}.training.search import without_prefix
+from {{ cookiecutter.module_name }}.training.settings import TEST_METRICS, TrainSettings
 
 if TYPE_CHECKING:
     from mlflow.data.pandas_dataset import PandasDataset
@@ -34,75 +36,16 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-CHAMPION = "champion"
-CHALLENGER = "challenger"
 MODEL_ARTIFACT = "model"
 INPUT_EXAMPLE_ROWS = 5
-PARAM_PREFIX = "classifier__"
 PACKAGE_DIR = Path(__file__).resolve().parent
-# skops refuses to load any type it does not know. The pipeline needs these three:
-# the forest's trees, numpy dtypes, and our own FunctionTransformer function, a
-# plain top-level function that skops stores by name. Trusting them by name keeps
-# skops' safe loading instead of falling back to (cloud)pickle; a new step in
-# model.py that needs another type fails loudly at log_model, naming that type.
-SKOPS_TRUSTED_TYPES = [
-    "numpy.dtype",
-    "sklearn.tree._tree.Tree",
-    "{{ cookiecutter.module_name }}.features.add_derived_features",
-]
-
-
-@dataclass(frozen=True)
-class Promotion:
-    """The alias a new registered version received, and the scores behind it."""
-
-    model_name: str
-    version: str
-    run_id: str
-    metric: str
-    score: float
-    champion_version: str | None
-    champion_score: float | None
-    alias: str
-
-    @property
-    def promoted(self) -> bool:
-        """Tell whether the new version became the champion."""
-        return self.alias == CHAMPION
-
-    def summary(self) -> str:
-        """Say in one line what happened and why, for the person at the shell."""
-        head = f"{self.model_name} version {self.version} is {self.alias}"
-        if self.champion_version is None:
-            return f"{head}: test {self.metric} {self.score:.4f}, no champion before"
-        previous = (
-            "unknown" if self.champion_score is None else f"{self.champion_score:.4f}"
-        )
-        verb = "beats" if self.promoted else "does not beat"
-        return (
-            f"{head}: test {self.metric} {self.score:.4f} {verb} champion "
-            f"version {self.champion_version} at {previous}"
-        )
-
-    def tags(self) -> dict[str, str]:
-        """Record the decision on the run and the model version, for later audits."""
-        tags = {
-            "promotion.alias": self.alias,
-            "promotion.metric": self.metric,
-            "promotion.score": repr(self.score),
-        }
-        if self.champion_version is not None:
-            tags["promotion.champion_version"] = self.champion_version
-        if self.champion_score is not None:
-            tags["promotion.champion_score"] = repr(self.champion_score)
-        return tags
 
 
 def log_training(
     search: GridSearchCV,
     metrics: dict,
     split: DataSplit,
-    settings: Settings,
+    settings: TrainSettings,
     reference_path: Path,
 ) -> Promotion:
     """Record one training as a parent run, register its model, then promote it.
@@ -142,7 +85,7 @@ def log_training(
     return promotion
 
 
-def run_tags(settings: Settings) -> dict[str, str]:
+def run_tags(settings: TrainSettings) -> dict[str, str]:
     """Tag the run with what it was trained from, to reproduce it later."""
     tags = {"data_uri": settings.data_uri, "package_version": __version__}
     commit = git_commit()
@@ -167,13 +110,12 @@ def git_commit(folder: Path = PACKAGE_DIR) -> str | None:
     return completed.stdout.strip() or None
 
 
-def log_grid_search(search: GridSearchCV, settings: Settings) -> None:
+def log_grid_search(search: GridSearchCV, settings: TrainSettings) -> None:
     """Log the search settings and winner on the parent, each grid point as a child."""
     mlflow.log_params(
         {
-            **_short_names(search.best_params_),
-            "grid_n_trees": settings.n_trees,
-            "grid_max_depth": settings.max_depth,
+            **without_prefix(search.best_params_),
+            **{f"grid_{name}": values for name, values in settings.search_grid.items()},
             "cv_folds": settings.cv_folds,
             "scoring": settings.scoring,
             "test_size": settings.test_size,
@@ -183,7 +125,7 @@ def log_grid_search(search: GridSearchCV, settings: Settings) -> None:
     )
     results = search.cv_results_
     for index, params in enumerate(results["params"]):
-        short = _short_names(params)
+        short = without_prefix(params)
         name = "-".join(f"{key}={value}" for key, value in short.items())
         with mlflow.start_run(run_name=name, nested=True):
             mlflow.log_params(short)
@@ -226,8 +168,8 @@ def log_model_and_register(model, x_test: pd.DataFrame, model_name: str) -> Mode
     """Log the pipeline with its signature and an example, as a new registry version.
 
     skops, safe to load and MLflow's default since 3.17, is asked for explicitly
-    so that MLflow 3.9 to 3.16 (default cloudpickle) store the same format; it
-    needs the types in SKOPS_TRUSTED_TYPES. The signature describes `predict`,
+    so that MLflow 3.9 to 3.16 (default cloudpickle) store the same format. The
+    signature describes `predict`,
     the method the pyfunc flavour serves.
     Numeric inputs are declared as doubles: the pipeline imputes them, so a
     missing sib_sp must pass MLflow's schema check, which an integer would fail.
@@ -240,9 +182,20 @@ def log_model_and_register(model, x_test: pd.DataFrame, model_name: str) -> Mode
         input_example=example.head(INPUT_EXAMPLE_ROWS),
         registered_model_name=model_name,
         serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_SKOPS,
-        skops_trusted_types=SKOPS_TRUSTED_TYPES,
+        skops_trusted_types=skops_trusted_types(model),
         pip_requirements=model_requirements(),
     )
+
+
+def skops_trusted_types(model) -> list[str]:
+    """The types skops must be told to trust to load this model, found by skops.
+
+    skops refuses, at load, any type it does not know: a forest's trees, numpy
+    dtypes, the project's own feature function. Asking skops which types this
+    fitted model holds keeps its safe loading, instead of a fall back to
+    pickle, for whatever estimator model.py declares.
+    """
+    return skops.io.get_untrusted_types(data=skops.io.dumps(model))
 
 
 def model_requirements() -> list[str]:
@@ -274,64 +227,6 @@ def log_scores(
     )
 
 
-def promote_if_better(
-    client: MlflowClient,
-    model_name: str,
-    version: str,
-    run_id: str,
-    metric: str,
-    score: float,
-) -> Promotion:
-    """Give the new version the champion alias only if it beats the champion."""
-    champion_version, champion_score = champion_metric(client, model_name, metric)
-    promotion = Promotion(
-        model_name=model_name,
-        version=version,
-        run_id=run_id,
-        metric=metric,
-        score=score,
-        champion_version=champion_version,
-        champion_score=champion_score,
-        alias=choose_alias(score, champion_version, champion_score),
-    )
-    client.set_registered_model_alias(model_name, promotion.alias, version)
-    for key, value in promotion.tags().items():
-        client.set_model_version_tag(model_name, version, key, value)
-    logger.info(
-        "Alias %r now points to %s version %s", promotion.alias, model_name, version
-    )
-    return promotion
-
-
-def choose_alias(
-    score: float, champion_version: str | None, champion_score: float | None
-) -> str:
-    """Promote only on a strictly better score: a tie or an unknown score keeps it."""
-    if champion_version is None:
-        return CHAMPION
-    if champion_score is None or score <= champion_score:
-        return CHALLENGER
-    return CHAMPION
-
-
-def champion_metric(
-    client: MlflowClient, model_name: str, metric: str
-) -> tuple[str | None, float | None]:
-    """Read the champion's version and its test score from the run that logged it."""
-    # The model exists (log_model just registered a version): read its aliases
-    # rather than match the error MLflow raises for a missing alias.
-    version = client.get_registered_model(model_name).aliases.get(CHAMPION)
-    if version is None:
-        return None, None
-    champion = client.get_model_version(model_name, str(version))
-    score = client.get_run(champion.run_id).data.metrics.get(f"test_{metric}")
-    if score is None:
-        logger.warning(
-            "Champion version %s has no test_%s: it keeps the alias", version, metric
-        )
-    return str(version), score
-
-
 @contextmanager
 def _known_warnings_silenced() -> Iterator[None]:
     """Hide two MLflow warnings that do not apply here, so real ones stand out.
@@ -349,10 +244,5 @@ def _known_warnings_silenced() -> Iterator[None]:
 
 def _run_name(search: GridSearchCV) -> str:
     """Name the parent run after its winner, so the runs list reads at a glance."""
-    short = _short_names(search.best_params_)
+    short = without_prefix(search.best_params_)
     return "train-" + "-".join(f"{key}={value}" for key, value in short.items())
-
-
-def _short_names(params: dict) -> dict:
-    """Drop the pipeline step prefix: `n_estimators` reads better than the path."""
-    return {key.removeprefix(PARAM_PREFIX): value for key, value in params.items()}

@@ -15,16 +15,17 @@ import pandas as pd
 from sklearn.model_selection import GridSearchCV, train_test_split
 
 from {{ cookiecutter.module_name }} import __version__
-from {{ cookiecutter.module_name }}.config import REFERENCE_FILE, Settings
+from {{ cookiecutter.module_name }}.config import REFERENCE_FILE
 from {{ cookiecutter.module_name }}.data.load import DataValidationError, load_titanic
+from {{ cookiecutter.module_name }}.errors import TrackingError, first_line
 from {{ cookiecutter.module_name }}.features import TARGET, DataSplit, split_features_target
-from {{ cookiecutter.module_name }}.logs import first_line
-from {{ cookiecutter.module_name }}.model import search_best_model
 from {{ cookiecutter.module_name }}.monitoring.reference import build_reference, save_reference
 from {{ cookiecutter.module_name }}.training.evaluate import evaluate
+from {{ cookiecutter.module_name }}.training.search import search_best_model
+from {{ cookiecutter.module_name }}.training.settings import TrainSettings
 
 if TYPE_CHECKING:
-    from {{ cookiecutter.module_name }}.training.tracking import Promotion
+    from {{ cookiecutter.module_name }}.training.promotion import Promotion
 
 logger = logging.getLogger(__name__)
 
@@ -46,16 +47,7 @@ class TrainingResult:
     promotion: Promotion | None = None
 
 
-class TrackingError(RuntimeError):
-    """The model was trained and saved, but MLflow could not record it."""
-
-    def __init__(self, message: str, model_path: Path) -> None:
-        """Keep where the model was saved, so the caller can say it is not lost."""
-        super().__init__(message)
-        self.model_path = model_path
-
-
-def train(settings: Settings) -> TrainingResult:
+def train(settings: TrainSettings) -> TrainingResult:
     """Run the whole workflow once, save its artifacts, then log them to MLflow."""
     frame = load_titanic(settings.data_uri)
     logger.info("Loaded %d rows from %s", len(frame), settings.data_uri)
@@ -71,18 +63,16 @@ def train(settings: Settings) -> TrainingResult:
         )
     )
     logger.info(
-        "Grid search on %d rows: n_trees=%s max_depth=%s, %d folds, scoring=%s",
+        "Grid search on %d rows: %s, %d folds, scoring=%s",
         len(split.x_train),
-        settings.n_trees,
-        settings.max_depth,
+        settings.search_grid,
         settings.cv_folds,
         settings.scoring,
     )
     search = search_best_model(
         split.x_train,
         split.y_train,
-        n_trees=settings.n_trees,
-        max_depth=settings.max_depth,
+        param_grid=settings.search_grid,
         cv_folds=settings.cv_folds,
         scoring=settings.scoring,
         random_state=settings.random_state,
@@ -101,7 +91,7 @@ def train(settings: Settings) -> TrainingResult:
     return replace(result, registered_version=promotion.version, promotion=promotion)
 
 
-def _check_class_sizes(target: pd.Series, settings: Settings) -> None:
+def _check_class_sizes(target: pd.Series, settings: TrainSettings) -> None:
     """Fail clearly when a class is too rare to split and cross-validate."""
     needed = max(
         math.ceil(1 / settings.test_size),
@@ -117,7 +107,7 @@ def _check_class_sizes(target: pd.Series, settings: Settings) -> None:
 
 
 def _save_artifacts(
-    search: GridSearchCV, metrics: dict, x_train: pd.DataFrame, settings: Settings
+    search: GridSearchCV, metrics: dict, x_train: pd.DataFrame, settings: TrainSettings
 ) -> TrainingResult:
     """Write the model, a metrics report and the reference profile side by side.
 
@@ -157,7 +147,7 @@ def _track(
     search: GridSearchCV,
     metrics: dict,
     split: DataSplit,
-    settings: Settings,
+    settings: TrainSettings,
     saved: TrainingResult,
 ) -> Promotion:
     """Log to MLflow after the local save, so a tracking failure loses no model."""
@@ -172,6 +162,29 @@ def _track(
     except TRACKING_FAILURES as error:
         raise TrackingError(
             f"cannot log to MLflow at {settings.mlflow_tracking_uri}: "
-            f"{first_line(error)}",
-            saved.model_path,
+            f"{first_line(error)}; the trained model was kept at {saved.model_path}"
         ) from error
+
+
+def log_result(result: TrainingResult) -> None:
+    """Report the numbers and where the artifacts are, for the person at the shell."""
+    metrics = result.metrics
+    logger.info(
+        "Test accuracy %.4f, precision %.4f, recall %.4f, F1 %.4f, ROC AUC %.4f",
+        metrics["accuracy"],
+        metrics["precision"],
+        metrics["recall"],
+        metrics["f1"],
+        metrics["roc_auc"],
+    )
+    logger.info("Model saved to %s", result.model_path)
+    logger.info("Metrics saved to %s", result.metrics_path)
+    if result.promotion is None:
+        logger.info("Tracking off: nothing logged to MLflow")
+        return
+    logger.info(
+        "Registered %s version %s",
+        result.promotion.model_name,
+        result.registered_version,
+    )
+    logger.info("Promotion: %s", result.promotion.summary())

@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.module_name }} import predict
+from {{ cookiecutter.module_name }} import cli
 from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
 
 from tests.cli_helpers import only_error, only_error_line, run_command
@@ -15,11 +15,16 @@ pytestmark = pytest.mark.usefixtures("isolated_settings")
 SCORE_COLUMNS = ["survived_pred", "survival_probability"]
 
 
+def score(*argv: str) -> int:
+    """Run the score command as the console script would."""
+    return cli.main(["score", *argv])
+
+
 @pytest.fixture
 def registry(trained_store, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Point predict at the shared store and its model; return the tracking flags."""
+    """Point scoring at the shared store and its model; return the tracking flags."""
     monkeypatch.setenv("MODEL_NAME", trained_store.model_name)
-    return ["--tracking-uri", trained_store.uri]
+    return ["--mlflow-tracking-uri", trained_store.uri]
 
 
 @pytest.fixture
@@ -34,7 +39,7 @@ def test_champion_scores_a_csv_without_target(
     """Ids, features, a 0/1 prediction and a probability for every passenger."""
     output = tmp_path / "out" / "scores.parquet"
     argv = ["--input", str(unscored_csv), "--output", str(output), *registry]
-    assert predict.main(argv) == 0
+    assert score(*argv) == 0
     scores = pd.read_parquet(output)
     assert list(scores.columns) == ["passenger_id", *INPUT_FEATURES, *SCORE_COLUMNS]
     assert scores["passenger_id"].tolist() == raw_frame["PassengerId"].tolist()
@@ -51,7 +56,7 @@ def test_explicit_model_uri_and_parquet_without_ids(
     output = tmp_path / "scores.parquet"
     model_uri = f"models:/{trained_store.model_name}/3"
     argv = ["--input", str(source), "--output", str(output), "--model-uri", model_uri]
-    assert predict.main([*argv, *registry]) == 0
+    assert score(*[*argv, *registry]) == 0
     assert list(pd.read_parquet(output).columns) == [*INPUT_FEATURES, *SCORE_COLUMNS]
 
 
@@ -62,7 +67,7 @@ def test_unknown_alias_is_a_clear_error(
     monkeypatch.setenv("MODEL_ALIAS", "nobody")
     output = tmp_path / "scores.parquet"
     argv = ["--input", str(unscored_csv), "--output", str(output), *registry]
-    assert predict.main(argv) == 3
+    assert score(*argv) == 3
     error = only_error(caplog)
     assert "@nobody" in error
     assert "not found" in error
@@ -75,7 +80,7 @@ def test_missing_store_is_not_created(
     """A wrong SQLite path is reported, not silently created as an empty store."""
     store = tmp_path / "nowhere.db"
     argv = ["--input", str(unscored_csv), "--output", str(tmp_path / "s.parquet")]
-    assert predict.main([*argv, "--tracking-uri", f"sqlite:///{store}"]) == 3
+    assert score(*[*argv, "--mlflow-tracking-uri", f"sqlite:///{store}"]) == 3
     assert "no MLflow store" in caplog.text
     assert not store.exists()
 
@@ -84,15 +89,17 @@ def test_missing_input_file(tmp_path: Path, caplog) -> None:
     """A wrong --input path is named, with exit code 2."""
     missing = tmp_path / "missing.csv"
     argv = ["--input", str(missing), "--output", str(tmp_path / "s.parquet")]
-    assert predict.main(argv) == 2
-    assert f"Input not found: {missing}" in caplog.text
+    assert score(*argv) == 2
+    error = only_error(caplog)
+    assert f"Score failed: cannot read {str(missing)!r}" in error
+    assert "--input" in error
 
 
 def test_bad_columns(raw_frame, write_csv, tmp_path: Path, caplog) -> None:
     """Serving data still needs every feature column."""
     path = write_csv(raw_frame.drop(columns=["Survived", "Sex"]))
     argv = ["--input", str(path), "--output", str(tmp_path / "s.parquet")]
-    assert predict.main(argv) == 2
+    assert score(*argv) == 2
     assert "missing required columns: Sex" in caplog.text
 
 
@@ -102,8 +109,8 @@ def test_output_to_a_url_is_refused(
     """Scores go to a file or to S3; a URL cannot be written, and says so."""
     output = "https://example.org/scores.parquet"
     argv = ["--input", str(unscored_csv), "--output", output, *registry]
-    assert predict.main(argv) == 2
-    assert f"Cannot write the scores: {output!r} is a URL" in caplog.text
+    assert score(*argv) == 2
+    assert f"Score failed: {output!r} is a URL" in only_error(caplog)
 
 
 def test_subprocess_failure_has_no_traceback(
@@ -111,9 +118,9 @@ def test_subprocess_failure_has_no_traceback(
 ) -> None:
     """Run as `python -m`, a missing model exits non-zero with one clean line."""
     completed = run_command(
-        *["-m", "{{ cookiecutter.module_name }}.predict"],
+        *["-m", "{{ cookiecutter.module_name }}", "score"],
         *["--input", str(unscored_csv), "--output", str(tmp_path / "s.parquet")],
-        *["--tracking-uri", f"sqlite:///{tmp_path}/nowhere.db"],
+        *["--mlflow-tracking-uri", f"sqlite:///{tmp_path}/nowhere.db"],
         cwd=tmp_path,
     )
     assert "no MLflow store" in only_error_line(completed, exit_code=3)

@@ -1,0 +1,52 @@
+"""How failures reach the user: exit codes, one-line messages, the logging set-up."""
+
+import logging
+
+from pydantic import ValidationError
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# Exit codes of every command, so that a scheduler or a CI step reads them the
+# same way whichever command it ran.
+EXIT_OK = 0
+EXIT_INVALID_INPUT = 2  # settings, arguments or data refused: one error line says why
+EXIT_TRACKING_FAILED = 3  # MLflow could not record or provide what was asked
+# The drift report crossed a threshold: "look at the report", not "the job broke".
+EXIT_ALERT = 4
+
+
+class CommandError(Exception):
+    """A failure the user can fix; the message says what failed and what to do."""
+
+    exit_code = EXIT_INVALID_INPUT
+
+
+class TrackingError(CommandError):
+    """MLflow could not record a run or provide a model."""
+
+    exit_code = EXIT_TRACKING_FAILED
+
+
+def configure_logging(level: str) -> None:
+    """Send logs to stderr once, then follow the configured level."""
+    logging.basicConfig(format=LOG_FORMAT)
+    logging.getLogger().setLevel(level)
+
+
+def describe_errors(
+    error: ValidationError, skipped: frozenset[str] = frozenset()
+) -> str:
+    """Condense pydantic errors to one line naming the environment variables.
+
+    `skipped` names location parts that are not settings (command names).
+    """
+    return "; ".join(
+        f"{'.'.join(str(part) for part in item['loc'] if part not in skipped).upper()}"
+        f": {item['msg']}"
+        for item in error.errors()
+    )
+
+
+def first_line(error: BaseException) -> str:
+    """Keep the gist of a library error: its first line, or at least its type."""
+    lines = str(error).strip().splitlines() or [type(error).__name__]
+    return lines[0].rstrip(".")

@@ -1,0 +1,1 @@
+"""Drift monitoring: the reference profile, drift statistics, the report, alerts."""

@@ -1,0 +1,1 @@
+"""Training: settings, the grid search, evaluation, and tracking in MLflow."""

@@ -1,0 +1,47 @@
+"""The pipeline to fit and the cross-validated search for its hyperparameters."""
+
+import pandas as pd
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.pipeline import Pipeline
+
+from {{ cookiecutter.module_name }}.features import build_preprocessing
+from {{ cookiecutter.module_name }}.model import build_estimator
+
+# The estimator's step in the pipeline: its parameters are searched as
+# "classifier__<name>", which tracking shows without the prefix.
+ESTIMATOR_STEP = "classifier"
+PARAM_PREFIX = f"{ESTIMATOR_STEP}__"
+
+
+def build_pipeline(random_state: int) -> Pipeline:
+    """Bundle preprocessing with the estimator, so serving reuses the same steps."""
+    return Pipeline(
+        [
+            *build_preprocessing().steps,
+            (ESTIMATOR_STEP, build_estimator(random_state)),
+        ]
+    )
+
+
+def search_best_model(
+    features: pd.DataFrame,
+    target: pd.Series,
+    param_grid: dict[str, list],
+    cv_folds: int,
+    scoring: str,
+    random_state: int,
+) -> GridSearchCV:
+    """Try every point of the grid by stratified cross-validation, then refit."""
+    search = GridSearchCV(
+        build_pipeline(random_state),
+        param_grid={PARAM_PREFIX + name: values for name, values in param_grid.items()},
+        scoring=scoring,
+        cv=StratifiedKFold(n_splits=cv_folds, shuffle=True, random_state=random_state),
+        n_jobs=-1,
+    )
+    return search.fit(features, target)
+
+
+def without_prefix(params: dict) -> dict:
+    """The estimator's parameters under their own names: `max_depth`, not a path."""
+    return {key.removeprefix(PARAM_PREFIX): value for key, value in params.items()}

@@ -1,0 +1,115 @@
+"""Settings of a training run: data, split, search, artifacts and tracking."""
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import Field, field_validator
+from pydantic_settings import NoDecode
+
+from {{ cookiecutter.module_name }}.config import MlflowSettings, blank_is_none
+
+# The scores evaluate() computes on the test set; any of them can pick the champion.
+TestMetric = Literal["accuracy", "precision", "recall", "f1", "roc_auc"]
+TEST_METRICS: tuple[str, ...] = get_args(TestMetric)
+
+
+class TrainSettings(MlflowSettings):
+    """Train, evaluate, save, then track, register and promote the model.
+
+    Each option also reads its environment variable (--data-uri: DATA_URI)
+    or .env; the flag wins.
+    """
+
+    data_uri: str = Field(
+        default="data/raw/titanic.csv",
+        description="CSV or Parquet file, or a folder of Parquet files: a local "
+        "path, an https:// URL or an s3://bucket/key URI.",
+    )
+    model_dir: Path = Field(
+        default=Path("models"),
+        description="Folder receiving model.joblib, metrics.json and "
+        "reference.parquet.",
+    )
+    test_size: float = Field(
+        default=0.2, gt=0, lt=1, description="Share of rows held out for the test."
+    )
+    random_state: int = Field(
+        default=42, description="Seed of the split, the folds and the estimator."
+    )
+    cv_folds: int = Field(default=5, ge=2, description="Cross-validation folds.")
+    param_grid: Annotated[dict[str, list[Any]] | None, NoDecode] = Field(
+        default=None,
+        description="Grid searched instead of model.py's SEARCH_SPACE, as JSON: "
+        '{"max_depth": [4, 8]}; a single value stands for a list of one.',
+    )
+    scoring: str = Field(
+        default="f1", description="scikit-learn scorer the grid search maximises."
+    )
+    tracking: bool = Field(
+        default=True, description="Log the run and register the model in MLflow."
+    )
+    mlflow_experiment_name: str = Field(
+        default="{{ cookiecutter.project_slug }}",
+        min_length=1,
+        description="MLflow experiment receiving the training runs.",
+    )
+    promotion_metric: TestMetric = Field(
+        default="f1",
+        description="Test metric a new version must beat to take the champion alias.",
+    )
+
+    @field_validator("param_grid", mode="before")
+    @classmethod
+    def read_grid(cls, value: Any) -> Any:
+        """Read the grid from JSON text, and single values as lists of one."""
+        value = blank_is_none(value)
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError as error:
+                raise ValueError(f"not a JSON object: {error}") from None
+        if isinstance(value, dict):
+            return {
+                name: values if isinstance(values, list) else [values]
+                for name, values in value.items()
+            }
+        return value
+
+    @field_validator("param_grid")
+    @classmethod
+    def check_grid(cls, grid: dict[str, list[Any]] | None) -> dict | None:
+        """Refuse unknown parameter names and empty lists before a long search."""
+        if grid is None:
+            return None
+        from {{ cookiecutter.module_name }}.model import build_estimator  # slow import
+
+        estimator = build_estimator(0)
+        known = estimator.get_params()
+        unknown = [name for name in grid if name not in known]
+        if unknown:
+            raise ValueError(
+                f"{type(estimator).__name__} has no parameter "
+                f"{', '.join(map(repr, unknown))}; it has {', '.join(sorted(known))}"
+            )
+        empty = [name for name, values in grid.items() if not values]
+        if empty:
+            raise ValueError(f"no value to try for {', '.join(empty)}")
+        return grid
+
+    @field_validator("scoring")
+    @classmethod
+    def check_scoring(cls, value: str) -> str:
+        """Fail at start-up on a typo rather than deep inside the grid search."""
+        from sklearn.metrics import get_scorer_names  # slow import: only when used
+
+        if value not in get_scorer_names():
+            raise ValueError(f"unknown scikit-learn scorer {value!r}")
+        return value
+
+    @property
+    def search_grid(self) -> dict[str, list[Any]]:
+        """The grid to search: PARAM_GRID, or the model's own search space."""
+        from {{ cookiecutter.module_name }}.model import SEARCH_SPACE
+
+        return self.param_grid or SEARCH_SPACE
