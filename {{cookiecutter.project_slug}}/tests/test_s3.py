@@ -19,9 +19,9 @@ import pytest
 from pyarrow.fs import FileSelector
 
 import main
-from {{ cookiecutter.module_name }}.data import __main__ as data_cli
 from {{ cookiecutter.module_name }} import predict
 from {{ cookiecutter.module_name }}.config import S3Settings, Settings
+from {{ cookiecutter.module_name }}.data import __main__ as data_cli
 from {{ cookiecutter.module_name }}.data.load import DataNotFoundError, load_titanic
 from {{ cookiecutter.module_name }}.data.storage import s3_filesystem
 

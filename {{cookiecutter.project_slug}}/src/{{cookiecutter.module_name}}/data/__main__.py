@@ -10,8 +10,7 @@ import logging
 
 from {{ cookiecutter.module_name }}.data.load import DataValidationError
 from {{ cookiecutter.module_name }}.data.parquet import convert, partition
-from {{ cookiecutter.module_name }}.data.storage import LOCAL, S3, StorageError, parse_uri
-from {{ cookiecutter.module_name }}.data.transfer import copy
+from {{ cookiecutter.module_name }}.data.storage import LOCAL, S3, StorageError, copy, parse_uri
 from {{ cookiecutter.module_name }}.logs import configure_logging
 
 logger = logging.getLogger("{{ cookiecutter.module_name }}.data")
