@@ -24,8 +24,17 @@ from {{ cookiecutter.module_name }}.config import S3Settings, Settings
 from {{ cookiecutter.module_name }}.data import __main__ as data_cli
 from {{ cookiecutter.module_name }}.data.load import DataNotFoundError, load_titanic
 from {{ cookiecutter.module_name }}.data.storage import s3_filesystem
+from {{ cookiecutter.module_name }}.monitoring import job as monitoring
+from {{ cookiecutter.module_name }}.monitoring.report import SUMMARY_FILE
 
 from tests.cli_helpers import only_error, only_error_line, run_command
+from tests.monitoring_helpers import (
+    LOG_ROWS,
+    log_lines,
+    passengers,
+    write_log,
+    write_reference,
+)
 
 # The data command, run with python -m.
 DATA_COMMAND = "{{ cookiecutter.module_name }}.data"
@@ -218,6 +227,22 @@ def test_predict_writes_scores_to_s3(
         f"{bucket}/scores/predictions.parquet", filesystem=s3_filesystem()
     )
     assert scores.num_rows == len(load_titanic(str(titanic_csv)))
+
+
+def test_drift_report_from_and_to_s3(tmp_path: Path, bucket: str) -> None:
+    """A folder of rotated logs on S3 is read whole; the report lands on S3."""
+    lines = log_lines(passengers(LOG_ROWS, seed=1))
+    folder = tmp_path / "logs"
+    write_log(folder / "predictions.jsonl", lines.iloc[: LOG_ROWS // 2])
+    write_log(folder / "predictions.jsonl.1", lines.iloc[LOG_ROWS // 2 :])
+    (folder / "_SUCCESS").write_text("")
+    assert data_cli.main(["upload", str(folder), f"s3://{bucket}/logs"]) == 0
+    reference = write_reference(tmp_path / "reference.parquet")
+    argv = ["report", "--log", f"s3://{bucket}/logs", "--reference", str(reference)]
+    assert monitoring.main([*argv, "--output-dir", f"s3://{bucket}/reports"]) == 0
+    with s3_filesystem().open_input_stream(f"{bucket}/reports/{SUMMARY_FILE}") as file:
+        summary = json.loads(file.read())
+    assert (summary["log_files"], summary["predictions"]) == (2, LOG_ROWS)
 
 
 def test_wrong_credentials_exit_2_without_traceback(

@@ -218,14 +218,19 @@ def list_files(location: Location, fs: pafs.FileSystem) -> list[pafs.FileInfo]:
 
 def open_output(location: Location, fs: pafs.FileSystem) -> pafs.NativeFile:
     """Open a file for writing, creating its local folder first."""
-    _create_parent(location, fs)
+    _create_parents(fs, [location.path])
     return fs.open_output_stream(location.path)
 
 
-def _create_parent(location: Location, fs: pafs.FileSystem) -> None:
-    """Create the local folder a file goes to; S3 keys need no folder."""
-    if location.scheme == LOCAL:
-        fs.create_dir(str(PurePosixPath(location.path).parent), recursive=True)
+def _create_parents(fs: pafs.FileSystem, paths: list[str]) -> None:
+    """Create the local folders files go to; S3 keys need none.
+
+    pyarrow's copy_files creates only the folders an S3 listing names, and a
+    flat S3 folder names none.
+    """
+    if isinstance(fs, pafs.LocalFileSystem):
+        for folder in {str(PurePosixPath(path).parent) for path in paths}:
+            fs.create_dir(folder, recursive=True)
 
 
 @contextmanager
@@ -253,28 +258,31 @@ def copy(source_uri: str, target_uri: str) -> CopySummary:
     copy removes the files it was writing.
     """
     source, target = parse_uri(source_uri), parse_uri(target_uri)
+    files = _copy(source, target, f"copy {source_uri!r} to {target_uri!r}")
+    return CopySummary(len(files), sum(file.size for file in files), target_uri)
+
+
+def _copy(source: Location, target: Location, action: str) -> list[pafs.FileInfo]:
+    """Copy a file, or every file below a folder; return the files copied."""
     source_fs, target_fs = filesystem(source), filesystem(target)
     info = stat(source, source_fs)
     is_folder = info.type == pafs.FileType.Directory
     files = list_files(source, source_fs) if is_folder else [info]
     if not files:
-        raise StorageError(f"cannot copy {source_uri!r}: the folder has no file")
+        raise StorageError(f"cannot copy {source.uri!r}: the folder has no file")
     require_bucket(target, target_fs, "write")
     if not is_folder and _is_folder(target, target_fs):
         target = target.child(source.name)
     written = [target.path + file.path.removeprefix(source.path) for file in files]
-    with (
-        storage_errors(f"copy {source_uri!r} to {target_uri!r}"),
-        removed_on_failure(target_fs, written),
-    ):
-        _create_parent(target, target_fs)
+    with storage_errors(action), removed_on_failure(target_fs, written):
+        _create_parents(target_fs, written)
         pafs.copy_files(
             source.path,
             target.path,
             source_filesystem=source_fs,
             destination_filesystem=target_fs,
         )
-    return CopySummary(len(files), sum(file.size for file in files), target_uri)
+    return files
 
 
 def _is_folder(location: Location, fs: pafs.FileSystem) -> bool:
@@ -298,32 +306,24 @@ def local_copy(location: Location) -> Iterator[Path]:
         return
     with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX) as folder:
         path = Path(folder) / location.name
-        with storage_errors(f"download {location.uri!r}"):
-            _fetch(location, path)
+        if location.scheme in HTTP_SCHEMES:
+            _download(location.uri, path)
+        else:
+            _copy(location, parse_uri(str(path)), f"download {location.uri!r}")
         yield path
 
 
-def _fetch(location: Location, path: Path) -> None:
-    """Bring a URL's body or an S3 file or folder to a local path.
+def _download(url: str, path: Path) -> None:
+    """Save a URL's body to a file with urllib, as pyarrow has no HTTP filesystem.
 
-    pyarrow has no HTTP filesystem: urllib reads URLs, which keeps fsspec out
-    of the dependencies for one download.
+    fsspec would read URLs too, but as a new dependency for one download.
     """
-    if location.scheme in HTTP_SCHEMES:
-        with (
-            urllib.request.urlopen(location.uri, timeout=HTTP_TIMEOUT) as response,
-            path.open("wb") as file,
-        ):
-            shutil.copyfileobj(response, file)
-        return
-    fs = filesystem(location)
-    stat(location, fs)
-    pafs.copy_files(
-        location.path,
-        str(path),
-        source_filesystem=fs,
-        destination_filesystem=pafs.LocalFileSystem(),
-    )
+    with (
+        storage_errors(f"download {url!r}"),
+        urllib.request.urlopen(url, timeout=HTTP_TIMEOUT) as response,
+        path.open("wb") as file,
+    ):
+        shutil.copyfileobj(response, file)
 
 
 @contextmanager
