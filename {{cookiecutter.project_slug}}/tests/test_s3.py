@@ -21,14 +21,22 @@ from pyarrow.fs import FileSelector
 import main
 from {{ cookiecutter.module_name }} import cli
 from {{ cookiecutter.module_name }}.config import S3Settings
-from {{ cookiecutter.module_name }}.training.settings import TrainSettings
 from {{ cookiecutter.module_name }}.data.load import DataNotFoundError, load_titanic
 from {{ cookiecutter.module_name }}.data.storage import s3_filesystem
+from {{ cookiecutter.module_name }}.errors import EXIT_OK
+from {{ cookiecutter.module_name }}.monitoring.report import SUMMARY_FILE
+from {{ cookiecutter.module_name }}.training.settings import TrainSettings
 
 from tests.cli_helpers import only_error, only_error_line, run_command
 from tests.conftest import FAST_TRAINING
+from tests.monitoring_helpers import (
+    LOG_ROWS,
+    log_lines,
+    passengers,
+    write_log,
+    write_reference,
+)
 
-# The data command, run with python -m.
 # The data commands, run as `python -m {{ cookiecutter.module_name }} data ...`.
 DATA_COMMAND = ("{{ cookiecutter.module_name }}", "data")
 
@@ -213,12 +221,37 @@ def test_predict_writes_scores_to_s3(
     source = f"s3://{bucket}/passengers.csv"
     output = f"s3://{bucket}/scores/predictions.parquet"
     assert cli.main(["data", "upload", str(titanic_csv), source]) == 0
-    argv = ["--input", source, "--output", output, "--mlflow-tracking-uri", trained_store.uri]
+    argv = [
+        "--input",
+        source,
+        "--output",
+        output,
+        "--mlflow-tracking-uri",
+        trained_store.uri,
+    ]
     assert cli.main(["score", *argv]) == 0
     scores = pq.read_table(
         f"{bucket}/scores/predictions.parquet", filesystem=s3_filesystem()
     )
     assert scores.num_rows == len(load_titanic(str(titanic_csv)))
+
+
+def test_drift_report_from_and_to_s3(tmp_path: Path, bucket: str) -> None:
+    """A folder of rotated logs on S3 is read whole; the report lands on S3."""
+    lines = log_lines(passengers(LOG_ROWS, seed=1))
+    folder = tmp_path / "logs"
+    write_log(folder / "predictions.jsonl", lines.iloc[: LOG_ROWS // 2])
+    write_log(folder / "predictions.jsonl.1", lines.iloc[LOG_ROWS // 2 :])
+    (folder / "_SUCCESS").write_text("")
+    assert cli.main(["data", "upload", str(folder), f"s3://{bucket}/logs"]) == 0
+    reference = write_reference(tmp_path / "reference.parquet")
+    argv = ["monitor", "report", "--prediction-log-path", f"s3://{bucket}/logs"]
+    argv += ["--reference-profile-uri", str(reference)]
+    argv += ["--monitoring-report-dir", f"s3://{bucket}/reports"]
+    assert cli.main(argv) == EXIT_OK
+    with s3_filesystem().open_input_stream(f"{bucket}/reports/{SUMMARY_FILE}") as file:
+        summary = json.loads(file.read())
+    assert (summary["log_files"], summary["predictions"]) == (2, LOG_ROWS)
 
 
 def test_wrong_credentials_exit_2_without_traceback(

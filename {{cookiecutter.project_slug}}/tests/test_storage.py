@@ -22,6 +22,7 @@ from {{ cookiecutter.module_name }}.data.storage import (
     LOCAL,
     S3,
     StorageError,
+    copy,
     parse_endpoint,
     parse_uri,
     s3_filesystem,
@@ -86,6 +87,11 @@ def test_local_paths_become_absolute(tmp_path: Path) -> None:
     assert parse_uri("~/titanic.csv").path == str(Path.home() / "titanic.csv")
 
 
+def test_file_uris_are_decoded() -> None:
+    """A file:// URI means what pyarrow reads in it: %20 is a space."""
+    assert parse_uri("file:///srv/my%20data/a.csv").path == "/srv/my data/a.csv"
+
+
 def test_suffix_ignores_query_strings() -> None:
     """A presigned URL still tells its format by the file name, not the query."""
     assert parse_uri("https://h/titanic.PARQUET?X-Amz-Signature=a.b").suffix == (
@@ -111,6 +117,35 @@ def test_unsupported_scheme_in_main(caplog) -> None:
     assert main.main(["--data-uri", "gs://bucket/titanic.csv", "--no-tracking"]) == 2
     assert "unsupported scheme 'gs' in 'gs://bucket/titanic.csv'" in caplog.text
     assert "s3://bucket/key" in caplog.text
+
+
+def test_copy_keeps_names_and_trees(tmp_path: Path) -> None:
+    """Copies work as cp -r does, keeping what the target folder held.
+
+    A folder's tree lands below the target; a file copied to a folder keeps its
+    name; missing folders are created.
+    """
+    source = tmp_path / "parts"
+    (source / "Pclass=1").mkdir(parents=True)
+    (source / "Pclass=1" / "part-0.parquet").write_bytes(b"abc")
+    target = tmp_path / "copies"
+    target.mkdir()
+    (target / "kept.txt").write_text("mine")
+    summary = copy(str(source), str(target))
+    assert (summary.files, summary.bytes, summary.target) == (1, 3, str(target))
+    assert (target / "Pclass=1" / "part-0.parquet").read_bytes() == b"abc"
+    assert (target / "kept.txt").read_text() == "mine"
+    copy(str(source / "Pclass=1" / "part-0.parquet"), str(target))
+    assert (target / "part-0.parquet").read_bytes() == b"abc"
+    copy(str(target / "kept.txt"), "new/deep/kept.txt")
+    assert (tmp_path / "new" / "deep" / "kept.txt").read_text() == "mine"
+
+
+def test_copy_refuses_an_empty_folder(tmp_path: Path) -> None:
+    """An empty folder has nothing to copy: it is named rather than skipped."""
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(StorageError, match="cannot copy 'empty': the folder has no"):
+        copy("empty", "copy")
 
 
 @pytest.mark.parametrize(

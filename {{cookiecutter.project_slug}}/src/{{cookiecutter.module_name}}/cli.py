@@ -146,7 +146,7 @@ def run(command: BaseModel) -> int:
 def run_data_command(command: BaseModel) -> int:
     """Convert, partition or copy, then log what was written and where."""
     from {{ cookiecutter.module_name }}.data.parquet import convert, partition
-    from {{ cookiecutter.module_name }}.data.transfer import copy
+    from {{ cookiecutter.module_name }}.data.storage import copy
 
     if isinstance(command, PartitionCommand):
         written = partition(command.source, command.target, command.by)

@@ -19,11 +19,11 @@ from {{ cookiecutter.module_name }}.data.storage import (
     StorageError,
     filesystem,
     list_files,
+    local_copy,
     parse_uri,
     stat,
     storage_errors,
 )
-from {{ cookiecutter.module_name }}.data.transfer import local_copy
 from {{ cookiecutter.module_name }}.errors import CommandError
 
 logger = logging.getLogger(__name__)

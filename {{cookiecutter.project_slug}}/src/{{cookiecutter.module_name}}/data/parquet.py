@@ -69,7 +69,7 @@ def convert(source_uri: str, target_uri: str) -> WriteSummary:
         duckdb.connect() as con,
         open_relation(con, source_uri, sniff_every_row=SNIFF_EVERY_ROW) as relation,
         relation.to_arrow_reader(BATCH_ROWS) as reader,
-        removed_on_failure(target, fs),
+        removed_on_failure(fs, [target.path]),
         storage_errors(f"write {target_uri!r}"),
         open_output(target, fs) as sink,
         pq.ParquetWriter(sink, reader.schema, compression=COMPRESSION) as writer,
@@ -99,7 +99,7 @@ def partition(source_uri: str, target_uri: str, by: list[str]) -> WriteSummary:
         keys = list(dict.fromkeys(_column(relation, name, source_uri) for name in by))
         with (
             relation.to_arrow_reader(BATCH_ROWS) as reader,
-            removed_on_failure(target, fs),
+            removed_on_failure(fs, [target.path]),
             storage_errors(f"write {target_uri!r}"),
         ):
             ds.write_dataset(

@@ -1,17 +1,19 @@
-"""Where data lives: local paths, s3:// URIs and http(s):// URLs, opened alike."""
+"""Reach data on disk, on S3 and behind URLs, through pyarrow.fs and its errors."""
 
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
 from urllib.parse import urlsplit
 
+import pyarrow as pa
 from pyarrow import fs as pafs
 from pydantic import SecretStr
 
@@ -26,6 +28,8 @@ SUPPORTED = "a local path, an http(s):// URL or an s3://bucket/key URI"
 S3_CONNECT_TIMEOUT = 3
 S3_MAX_ATTEMPTS = 2
 HTTP_TIMEOUT = 30
+# Temporary copies are named after the project, so a leftover is recognisable.
+TEMP_PREFIX = "{{ cookiecutter.project_slug }}-"
 AWS_ERROR = re.compile(r"AWS Error (\w+)")
 BUCKET_IN_ERROR = re.compile(r"bucket '([^']+)'")
 # AWS SDK error codes meaning "these credentials may not do this".
@@ -75,36 +79,48 @@ class Location:
         """Lower-case extension of the file name, which tells the format."""
         return PurePosixPath(self.name).suffix.lower()
 
-    @property
-    def bucket(self) -> str:
-        """First segment of an S3 path: the bucket."""
-        return self.path.split("/", 1)[0]
-
-    def child(self, relative: str) -> Location:
-        """Name a file below this folder, for copies of whole folders."""
+    def child(self, name: str) -> Location:
+        """Name a file inside this folder, as written reports and copies do."""
         return Location(
-            f"{self.uri.rstrip('/')}/{relative}",
-            self.scheme,
-            f"{self.path.rstrip('/')}/{relative}",
+            f"{self.uri.rstrip('/')}/{name}", self.scheme, f"{self.path}/{name}"
         )
 
 
+@dataclass(frozen=True)
+class CopySummary:
+    """What a copy moved, for the command to report."""
+
+    files: int
+    bytes: int
+    target: str
+
+
 def parse_uri(uri: str) -> Location:
-    """Tell local paths, s3:// URIs and http(s):// URLs apart; refuse other schemes."""
-    if "://" not in uri:
-        return Location(uri, LOCAL, str(Path(uri).expanduser().absolute()))
-    scheme, rest = uri.split("://", 1)
-    scheme = scheme.lower()
+    """Tell local paths, s3:// URIs and http(s):// URLs apart; refuse other schemes.
+
+    Other schemes pyarrow knows (gs://, hdfs://) are refused: their credentials
+    and errors are not set up here, and hdfs:// needs a Java runtime.
+    """
+    scheme, separator, rest = uri.partition("://")
+    scheme = scheme.lower() if separator else LOCAL
     if scheme in HTTP_SCHEMES:
         return Location(uri, scheme, uri)
-    if scheme == "file":
-        return Location(uri, LOCAL, urlsplit(uri).path)
     if scheme == S3:
-        path = rest.strip("/")
-        if not path:
+        if not rest.strip("/"):
             raise StorageError(f"no bucket in {uri!r}: expected s3://bucket/key")
-        return Location(uri, S3, path)
+        return Location(uri, S3, rest.strip("/"))
+    if scheme in (LOCAL, "file"):
+        return Location(uri, LOCAL, _local_path(uri, scheme))
     raise StorageError(f"unsupported scheme {scheme!r} in {uri!r}: use {SUPPORTED}")
+
+
+def _local_path(uri: str, scheme: str) -> str:
+    """Let pyarrow read a path or file:// URI; it wants paths absolute."""
+    absolute = uri if scheme == "file" else str(Path(uri).expanduser().absolute())
+    try:
+        return pafs.FileSystem.from_uri(absolute)[1]
+    except pa.ArrowInvalid as error:
+        raise StorageError(f"cannot use {uri!r}: {first_line(error)}") from error
 
 
 def parse_endpoint(endpoint: str) -> tuple[str, str]:
@@ -168,11 +184,11 @@ def stat(location: Location, fs: pafs.FileSystem) -> pafs.FileInfo:
     """Describe the file or folder at the location, failing clearly if absent."""
     with storage_errors(f"read {location.uri!r}"):
         info = fs.get_file_info(location.path)
-        if info.type == pafs.FileType.NotFound:
-            require_bucket(location, fs, "read")
-            raise LocationNotFoundError(
-                f"cannot read {location.uri!r}: no such file or folder"
-            )
+    if info.type == pafs.FileType.NotFound:
+        require_bucket(location, fs, "read")
+        raise LocationNotFoundError(
+            f"cannot read {location.uri!r}: no such file or folder"
+        )
     return info
 
 
@@ -180,12 +196,12 @@ def require_bucket(location: Location, fs: pafs.FileSystem, action: str) -> None
     """Refuse an S3 location whose bucket is missing, naming the bucket."""
     if location.scheme != S3:
         return
+    bucket = location.path.split("/", 1)[0]
     with storage_errors(f"{action} {location.uri!r}"):
-        missing = fs.get_file_info(location.bucket).type == pafs.FileType.NotFound
+        missing = fs.get_file_info(bucket).type == pafs.FileType.NotFound
     if missing:
         raise LocationNotFoundError(
-            f"cannot {action} {location.uri!r}: "
-            f"bucket {location.bucket!r} does not exist"
+            f"cannot {action} {location.uri!r}: bucket {bucket!r} does not exist"
         )
 
 
@@ -200,46 +216,114 @@ def list_files(location: Location, fs: pafs.FileSystem) -> list[pafs.FileInfo]:
     )
 
 
-def relative_path(info: pafs.FileInfo, folder: Location) -> str:
-    """Path of a listed file below its folder, the same on disk and on S3."""
-    return str(PurePosixPath(info.path).relative_to(folder.path))
-
-
-@contextmanager
-def open_input(location: Location) -> Iterator[BinaryIO]:
-    """Stream a file's bytes from disk, S3 or an HTTP(S) server.
-
-    Callers wrap the reads in storage_errors: failures can come mid-stream.
-    """
-    if location.scheme in HTTP_SCHEMES:
-        with urllib.request.urlopen(location.path, timeout=HTTP_TIMEOUT) as response:
-            yield response
-        return
-    with filesystem(location).open_input_stream(location.path) as stream:
-        yield stream
-
-
 def open_output(location: Location, fs: pafs.FileSystem) -> pafs.NativeFile:
-    """Open a file for writing, creating its local folder; S3 keys need none."""
-    if location.scheme == LOCAL:
-        fs.create_dir(str(PurePosixPath(location.path).parent), recursive=True)
+    """Open a file for writing, creating its local folder first."""
+    _create_parents(fs, [location.path])
     return fs.open_output_stream(location.path)
 
 
+def _create_parents(fs: pafs.FileSystem, paths: list[str]) -> None:
+    """Create the local folders files go to; S3 keys need none.
+
+    pyarrow's copy_files creates only the folders an S3 listing names, and a
+    flat S3 folder names none.
+    """
+    if isinstance(fs, pafs.LocalFileSystem):
+        for folder in {str(PurePosixPath(path).parent) for path in paths}:
+            fs.create_dir(folder, recursive=True)
+
+
 @contextmanager
-def removed_on_failure(location: Location, fs: pafs.FileSystem) -> Iterator[None]:
+def removed_on_failure(fs: pafs.FileSystem, paths: list[str]) -> Iterator[None]:
     """Delete what a failed write left behind, so no truncated data looks whole."""
     try:
         yield
     except BaseException:
-        # Best effort: the write's own error is the one to report.
-        with suppress(OSError):
-            kind = fs.get_file_info(location.path).type
-            if kind == pafs.FileType.Directory:
-                fs.delete_dir(location.path)
-            elif kind == pafs.FileType.File:
-                fs.delete_file(location.path)
+        for path in paths:
+            # Best effort: the write's own error is the one to report.
+            with suppress(OSError):
+                kind = fs.get_file_info(path).type
+                if kind == pafs.FileType.Directory:
+                    fs.delete_dir(path)
+                elif kind == pafs.FileType.File:
+                    fs.delete_file(path)
         raise
+
+
+def copy(source_uri: str, target_uri: str) -> CopySummary:
+    """Copy a file or a whole folder between disk and S3, as `cp -r` would.
+
+    A file copied to an existing folder, or to a URI ending in `/`, keeps its
+    name inside it; a folder's content lands below the target folder. A failed
+    copy removes the files it was writing.
+    """
+    source, target = parse_uri(source_uri), parse_uri(target_uri)
+    files = _copy(source, target, f"copy {source_uri!r} to {target_uri!r}")
+    return CopySummary(len(files), sum(file.size for file in files), target_uri)
+
+
+def _copy(source: Location, target: Location, action: str) -> list[pafs.FileInfo]:
+    """Copy a file, or every file below a folder; return the files copied."""
+    source_fs, target_fs = filesystem(source), filesystem(target)
+    info = stat(source, source_fs)
+    is_folder = info.type == pafs.FileType.Directory
+    files = list_files(source, source_fs) if is_folder else [info]
+    if not files:
+        raise StorageError(f"cannot copy {source.uri!r}: the folder has no file")
+    require_bucket(target, target_fs, "write")
+    if not is_folder and _is_folder(target, target_fs):
+        target = target.child(source.name)
+    written = [target.path + file.path.removeprefix(source.path) for file in files]
+    with storage_errors(action), removed_on_failure(target_fs, written):
+        _create_parents(target_fs, written)
+        pafs.copy_files(
+            source.path,
+            target.path,
+            source_filesystem=source_fs,
+            destination_filesystem=target_fs,
+        )
+    return files
+
+
+def _is_folder(location: Location, fs: pafs.FileSystem) -> bool:
+    """Tell whether a copy target names a folder, as `cp` would."""
+    if location.uri.endswith("/"):
+        return True
+    with storage_errors(f"read {location.uri!r}"):
+        return fs.get_file_info(location.path).type == pafs.FileType.Directory
+
+
+@contextmanager
+def local_copy(location: Location) -> Iterator[Path]:
+    """Give readers that need local files the file or folder itself, or a copy.
+
+    S3 files and folders, and files behind a URL, are copied to a temporary
+    folder, deleted when the reader is done.
+    """
+    if location.scheme == LOCAL:
+        stat(location, pafs.LocalFileSystem())
+        yield Path(location.path)
+        return
+    with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX) as folder:
+        path = Path(folder) / location.name
+        if location.scheme in HTTP_SCHEMES:
+            _download(location.uri, path)
+        else:
+            _copy(location, parse_uri(str(path)), f"download {location.uri!r}")
+        yield path
+
+
+def _download(url: str, path: Path) -> None:
+    """Save a URL's body to a file with urllib, as pyarrow has no HTTP filesystem.
+
+    fsspec would read URLs too, but as a new dependency for one download.
+    """
+    with (
+        storage_errors(f"download {url!r}"),
+        urllib.request.urlopen(url, timeout=HTTP_TIMEOUT) as response,
+        path.open("wb") as file,
+    ):
+        shutil.copyfileobj(response, file)
 
 
 @contextmanager

@@ -10,28 +10,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 import pandas as pd
-from pyarrow import fs as pafs
 
 from {{ cookiecutter.module_name }}.data.load import (
     DataValidationError,
     open_relation,
     read_errors,
 )
-from {{ cookiecutter.module_name }}.data.storage import (
-    HTTP_SCHEMES,
-    filesystem,
-    list_files,
-    parse_uri,
-    relative_path,
-    stat,
-)
-from {{ cookiecutter.module_name }}.data.transfer import local_copy
+from {{ cookiecutter.module_name }}.data.storage import local_copy, parse_uri
 from {{ cookiecutter.module_name }}.features import (
     CATEGORICAL_INPUTS,
     INPUT_FEATURES,
@@ -155,24 +147,20 @@ def local_log_files(uri: str) -> Iterator[list[str]]:
     A folder stands for every log file below it, as log rotation and
     collectors leave them (one file per day or per pod).
     """
-    location = parse_uri(uri)
-    if location.scheme in HTTP_SCHEMES:
-        with local_copy(location) as path:
-            yield [str(path)]
-        return
-    fs = filesystem(location)
-    if stat(location, fs).type == pafs.FileType.File:
-        files = [location]
-    else:
-        files = [
-            location.child(relative_path(info, location))
-            for info in list_files(location, fs)
-            if not info.base_name.startswith(SKIPPED_PREFIXES)
-        ]
-    if not files:
-        raise DataValidationError(f"folder {uri!r} holds no log file")
-    with ExitStack() as stack:
-        yield [str(stack.enter_context(local_copy(file))) for file in files]
+    with local_copy(parse_uri(uri)) as path:
+        files = [path] if path.is_file() else _log_files(path)
+        if not files:
+            raise DataValidationError(f"folder {uri!r} holds no log file")
+        yield [str(file) for file in files]
+
+
+def _log_files(folder: Path) -> list[Path]:
+    """List a folder's log files, sorted, leaving hidden and marker files out."""
+    return sorted(
+        file
+        for file in folder.rglob("*")
+        if file.is_file() and not file.name.startswith(SKIPPED_PREFIXES)
+    )
 
 
 def read_reference(uri: str) -> pd.DataFrame:
