@@ -147,6 +147,8 @@ def test_git_repository_matches_the_answer(bakery, answers):
     assert git("branch", "--show-current") == "main"
     assert git("rev-list", "--count", "HEAD") == "1"
     assert git("status", "--porcelain") == ""
+    # Every baked file is in the first commit: none is hidden by .gitignore.
+    assert baked_files(project) <= set(git("ls-files").splitlines())
 
 
 def test_venv_matches_the_answer(bakery, answers):

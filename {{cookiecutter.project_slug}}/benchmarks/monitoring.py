@@ -29,7 +29,7 @@ import pandas as pd
 # benchmarks/data.py, beside this script: the same synthetic passengers.
 from data import make_passengers
 
-from {{ cookiecutter.module_name }}.data.load import COLUMN_NAMES
+from {{ cookiecutter.module_name }}.data.schema import COLUMN_NAMES
 from {{ cookiecutter.module_name }}.errors import EXIT_ALERT
 from {{ cookiecutter.module_name }}.features import (
     INPUT_FEATURES,

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.module_name }}.data.load import COLUMN_NAMES
+from {{ cookiecutter.module_name }}.data.schema import COLUMN_NAMES
 from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
 
 from app.main import create_app

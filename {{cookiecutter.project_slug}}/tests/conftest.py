@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from {{ cookiecutter.module_name }}.config import S3Settings
-from {{ cookiecutter.module_name }}.data.load import COLUMN_NAMES
+from {{ cookiecutter.module_name }}.data.schema import COLUMN_NAMES
 from {{ cookiecutter.module_name }}.model import SEARCH_SPACE
 from {{ cookiecutter.module_name }}.monitoring.settings import MonitoringSettings
 from {{ cookiecutter.module_name }}.training.settings import TrainSettings

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from {{ cookiecutter.module_name }}.data.load import COLUMN_NAMES
+from {{ cookiecutter.module_name }}.data.schema import COLUMN_NAMES
 from {{ cookiecutter.module_name }}.features import (
     INPUT_FEATURES,
     PREDICTION,

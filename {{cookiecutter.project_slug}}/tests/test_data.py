@@ -7,11 +7,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from {{ cookiecutter.module_name }}.data.load import (
+from {{ cookiecutter.module_name }}.data.load import load_titanic
+from {{ cookiecutter.module_name }}.data.schema import (
     COLUMN_NAMES,
     DataNotFoundError,
     DataValidationError,
-    load_titanic,
 )
 
 

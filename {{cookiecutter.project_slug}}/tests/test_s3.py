@@ -21,7 +21,8 @@ from pyarrow.fs import FileSelector
 import main
 from {{ cookiecutter.module_name }} import cli
 from {{ cookiecutter.module_name }}.config import S3Settings
-from {{ cookiecutter.module_name }}.data.load import DataNotFoundError, load_titanic
+from {{ cookiecutter.module_name }}.data.load import load_titanic
+from {{ cookiecutter.module_name }}.data.schema import DataNotFoundError
 from {{ cookiecutter.module_name }}.data.storage import s3_filesystem
 from {{ cookiecutter.module_name }}.errors import EXIT_OK
 from {{ cookiecutter.module_name }}.monitoring.report import SUMMARY_FILE

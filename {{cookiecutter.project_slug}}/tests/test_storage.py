@@ -12,16 +12,16 @@ import pytest
 
 import main
 from {{ cookiecutter.module_name }}.config import S3Settings
-from {{ cookiecutter.module_name }}.data.load import (
+from {{ cookiecutter.module_name }}.data.io_errors import StorageError
+from {{ cookiecutter.module_name }}.data.load import load_titanic
+from {{ cookiecutter.module_name }}.data.schema import (
     DataAccessError,
     DataNotFoundError,
     DataValidationError,
-    load_titanic,
 )
 from {{ cookiecutter.module_name }}.data.storage import (
     LOCAL,
     S3,
-    StorageError,
     copy,
     parse_endpoint,
     parse_uri,

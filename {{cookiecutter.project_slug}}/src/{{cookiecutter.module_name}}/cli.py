@@ -115,7 +115,8 @@ def chosen_command(commands: BaseModel) -> tuple[str, BaseModel]:
     name = ""
     while (chosen := get_subcommand(commands, is_required=False)) is not None:
         name = next(
-            field for field in type(commands).model_fields
+            field
+            for field in type(commands).model_fields
             if getattr(commands, field) is chosen
         )
         commands = chosen
@@ -180,10 +181,14 @@ def run_data_command(command: BaseModel) -> int:
 
 def require_direction(command: BaseModel) -> None:
     """Keep upload and download one-way, as their names promise."""
-    from {{ cookiecutter.module_name }}.data.storage import S3, StorageError, parse_uri
+    from {{ cookiecutter.module_name }}.data.io_errors import StorageError
+    from {{ cookiecutter.module_name }}.data.storage import S3, parse_uri
 
     upload = isinstance(command, UploadCommand)
-    ends = (("source", command.source, not upload), ("destination", command.target, upload))
+    ends = (
+        ("source", command.source, not upload),
+        ("destination", command.target, upload),
+    )
     for role, uri, on_s3 in ends:
         if (parse_uri(uri).scheme == S3) != on_s3:
             kind = "an s3://bucket/key URI" if on_s3 else "a local path"
@@ -205,11 +210,11 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging("INFO")
     arguments = sys.argv[1:] if argv is None else argv
     try:
-        name, command = chosen_command(CliApp.run(Commands, cli_args=arguments, cli_show_env_vars=True))
-    except ValidationError as error:
-        logger.error(
-            "Invalid configuration: %s", describe_errors(error, COMMAND_NAMES)
+        name, command = chosen_command(
+            CliApp.run(Commands, cli_args=arguments, cli_show_env_vars=True)
         )
+    except ValidationError as error:
+        logger.error("Invalid configuration: %s", describe_errors(error, COMMAND_NAMES))
         return EXIT_INVALID_INPUT
     configure_logging(command.log_level)
     try:

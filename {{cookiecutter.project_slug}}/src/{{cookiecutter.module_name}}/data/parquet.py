@@ -10,15 +10,15 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from {{ cookiecutter.module_name }}.data.load import (
+from {{ cookiecutter.module_name }}.data.io_errors import StorageError, storage_errors
+from {{ cookiecutter.module_name }}.data.schema import DataValidationError
+from {{ cookiecutter.module_name }}.data.sources import (
     PARQUET_SUFFIXES,
-    DataValidationError,
     open_relation,
     read_errors,
     summary,
 )
 from {{ cookiecutter.module_name }}.data.storage import (
-    StorageError,
     filesystem,
     list_files,
     open_output,
@@ -26,7 +26,6 @@ from {{ cookiecutter.module_name }}.data.storage import (
     removed_on_failure,
     require_bucket,
     stat,
-    storage_errors,
 )
 
 # zstd: files about as small as gzip's, read and written several times faster.

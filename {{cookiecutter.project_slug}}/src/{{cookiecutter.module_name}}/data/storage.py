@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
 import urllib.error
@@ -15,10 +14,14 @@ from urllib.parse import urlsplit
 
 import pyarrow as pa
 from pyarrow import fs as pafs
-from pydantic import SecretStr
 
 from {{ cookiecutter.module_name }}.config import S3Settings
-from {{ cookiecutter.module_name }}.errors import CommandError, first_line
+from {{ cookiecutter.module_name }}.data.io_errors import (
+    LocationNotFoundError,
+    StorageError,
+    storage_errors,
+)
+from {{ cookiecutter.module_name }}.errors import first_line
 
 LOCAL = "local"
 S3 = "s3"
@@ -30,34 +33,6 @@ S3_MAX_ATTEMPTS = 2
 HTTP_TIMEOUT = 30
 # Temporary copies are named after the project, so a leftover is recognisable.
 TEMP_PREFIX = "{{ cookiecutter.project_slug }}-"
-AWS_ERROR = re.compile(r"AWS Error (\w+)")
-BUCKET_IN_ERROR = re.compile(r"bucket '([^']+)'")
-# AWS SDK error codes meaning "these credentials may not do this".
-CREDENTIAL_ERRORS = frozenset(
-    {
-        "ACCESS_DENIED",
-        "INVALID_ACCESS_KEY_ID",
-        "INVALID_CLIENT_TOKEN_ID",
-        "INVALID_SIGNATURE",
-        "MISSING_AUTHENTICATION_TOKEN",
-        "REQUEST_EXPIRED",
-        "SIGNATURE_DOES_NOT_MATCH",
-        "UNRECOGNIZED_CLIENT",
-    }
-)
-NETWORK_ERRORS = frozenset({"NETWORK_CONNECTION", "REQUEST_TIMEOUT"})
-CREDENTIALS_HINT = (
-    "access denied: check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, "
-    "AWS_SESSION_TOKEN (temporary credentials expire) and AWS_S3_ENDPOINT"
-)
-
-
-class StorageError(CommandError):
-    """A location cannot be reached, read or written; the message says why."""
-
-
-class LocationNotFoundError(StorageError):
-    """Nothing exists at the location, or its bucket does not exist."""
 
 
 @dataclass(frozen=True)
@@ -138,8 +113,9 @@ def parse_endpoint(endpoint: str) -> tuple[str, str]:
 def s3_filesystem(settings: S3Settings | None = None) -> pafs.S3FileSystem:
     """Connect to S3 with the AWS_* settings; without credentials, anonymously."""
     settings = settings or S3Settings()
+    secret, token = settings.aws_secret_access_key, settings.aws_session_token
     has_key = settings.aws_access_key_id is not None
-    if has_key != (settings.aws_secret_access_key is not None):
+    if has_key != (secret is not None):
         raise StorageError(
             "set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither "
             "for anonymous access to public buckets"
@@ -151,8 +127,8 @@ def s3_filesystem(settings: S3Settings | None = None) -> pafs.S3FileSystem:
     )
     return pafs.S3FileSystem(
         access_key=settings.aws_access_key_id,
-        secret_key=_reveal(settings.aws_secret_access_key),
-        session_token=_reveal(settings.aws_session_token),
+        secret_key=secret.get_secret_value() if secret else None,
+        session_token=token.get_secret_value() if token else None,
         # Anonymous rather than the SDK's search, which probes EC2 metadata.
         anonymous=not has_key,
         region=settings.aws_default_region,
@@ -161,11 +137,6 @@ def s3_filesystem(settings: S3Settings | None = None) -> pafs.S3FileSystem:
         connect_timeout=S3_CONNECT_TIMEOUT,
         retry_strategy=pafs.AwsStandardS3RetryStrategy(max_attempts=S3_MAX_ATTEMPTS),
     )
-
-
-def _reveal(secret: SecretStr | None) -> str | None:
-    """Unwrap an optional SecretStr at the last moment, for the S3 client only."""
-    return None if secret is None else secret.get_secret_value()
 
 
 def filesystem(location: Location) -> pafs.FileSystem:
@@ -324,59 +295,3 @@ def _download(url: str, path: Path) -> None:
         path.open("wb") as file,
     ):
         shutil.copyfileobj(response, file)
-
-
-@contextmanager
-def storage_errors(action: str) -> Iterator[None]:
-    """Turn I/O failures into one-line StorageErrors saying what failed and why."""
-    try:
-        yield
-    except urllib.error.HTTPError as error:
-        raise _http_error(action, error) from error
-    except urllib.error.URLError as error:
-        raise StorageError(
-            f"cannot {action}: server unreachable ({error.reason})"
-        ) from error
-    except FileNotFoundError as error:
-        raise LocationNotFoundError(
-            f"cannot {action}: no such file or folder"
-        ) from error
-    except OSError as error:
-        raise _os_error(action, error) from error
-
-
-def _http_error(action: str, error: urllib.error.HTTPError) -> StorageError:
-    """Name the HTTP status, and what it usually means for a data URL."""
-    status = f"HTTP {error.code} {error.reason}"
-    if error.code in (404, 410):
-        return LocationNotFoundError(f"cannot {action}: not found ({status})")
-    if error.code in (401, 403):
-        return StorageError(
-            f"cannot {action}: access denied ({status}): is the URL public and "
-            "still valid?"
-        )
-    return StorageError(f"cannot {action}: {status}")
-
-
-def _os_error(action: str, error: OSError) -> StorageError:
-    """Read the AWS error code in pyarrow's message and give the matching hint."""
-    text = str(error)
-    match = AWS_ERROR.search(text)
-    code = match.group(1) if match else None
-    if code in CREDENTIAL_ERRORS:
-        return StorageError(f"cannot {action}: {CREDENTIALS_HINT}")
-    if code in NETWORK_ERRORS:
-        return StorageError(f"cannot {action}: {_unreachable_endpoint()}")
-    bucket = BUCKET_IN_ERROR.search(text)
-    if code == "NO_SUCH_BUCKET" and bucket:
-        return LocationNotFoundError(
-            f"cannot {action}: bucket {bucket.group(1)!r} does not exist"
-        )
-    return StorageError(f"cannot {action}: {first_line(error)}")
-
-
-def _unreachable_endpoint() -> str:
-    """Say which endpoint was tried, the usual culprit when S3 is unreachable."""
-    endpoint = S3Settings().aws_s3_endpoint
-    where = f"S3 endpoint {endpoint!r}" if endpoint else "AWS S3 (no AWS_S3_ENDPOINT)"
-    return f"cannot reach {where}: check AWS_S3_ENDPOINT and the network"

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from {{ cookiecutter.module_name }}.config import REFERENCE_FILE
-from {{ cookiecutter.module_name }}.data.load import DataNotFoundError
+from {{ cookiecutter.module_name }}.data.schema import DataNotFoundError
 from {{ cookiecutter.module_name }}.errors import CommandError, first_line
 from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
 from {{ cookiecutter.module_name }}.monitoring.alerts import post_alert

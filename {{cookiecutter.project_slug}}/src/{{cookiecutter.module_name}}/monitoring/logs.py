@@ -18,11 +18,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from {{ cookiecutter.module_name }}.data.load import (
-    DataValidationError,
-    open_relation,
-    read_errors,
-)
+from {{ cookiecutter.module_name }}.data.schema import DataValidationError
+from {{ cookiecutter.module_name }}.data.sources import open_relation, read_errors
 from {{ cookiecutter.module_name }}.data.storage import local_copy, parse_uri
 from {{ cookiecutter.module_name }}.features import (
     CATEGORICAL_INPUTS,

@@ -15,12 +15,12 @@ from html import escape
 import pandas as pd
 from matplotlib.figure import Figure
 
+from {{ cookiecutter.module_name }}.data.io_errors import storage_errors
 from {{ cookiecutter.module_name }}.data.storage import (
     filesystem,
     open_output,
     parse_uri,
     require_bucket,
-    storage_errors,
 )
 from {{ cookiecutter.module_name }}.features import CATEGORICAL_INPUTS
 from {{ cookiecutter.module_name }}.monitoring.drift import (

@@ -16,7 +16,8 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 
 from {{ cookiecutter.module_name }} import __version__
 from {{ cookiecutter.module_name }}.config import REFERENCE_FILE
-from {{ cookiecutter.module_name }}.data.load import DataValidationError, load_titanic
+from {{ cookiecutter.module_name }}.data.load import load_titanic
+from {{ cookiecutter.module_name }}.data.schema import DataValidationError
 from {{ cookiecutter.module_name }}.errors import TrackingError, first_line
 from {{ cookiecutter.module_name }}.features import TARGET, DataSplit, split_features_target
 from {{ cookiecutter.module_name }}.monitoring.reference import build_reference, save_reference

@@ -1,0 +1,161 @@
+"""Any supported data location as one DuckDB relation: files, folders, URLs, S3."""
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
+
+import duckdb
+import pyarrow as pa
+import pyarrow.dataset as ds
+from pyarrow import fs as pafs
+
+from {{ cookiecutter.module_name }}.data.io_errors import (
+    LocationNotFoundError,
+    StorageError,
+    storage_errors,
+)
+from {{ cookiecutter.module_name }}.data.schema import (
+    EXPECTED_KINDS,
+    DataAccessError,
+    DataNotFoundError,
+    DataValidationError,
+)
+from {{ cookiecutter.module_name }}.data.storage import (
+    HTTP_SCHEMES,
+    S3,
+    Location,
+    filesystem,
+    list_files,
+    local_copy,
+    parse_uri,
+    stat,
+)
+
+logger = logging.getLogger(__name__)
+
+CSV_SUFFIXES = frozenset({".csv"})
+PARQUET_SUFFIXES = frozenset({".parquet", ".pq"})
+# Partition folders hold text (pclass=1): type the known keys as their columns.
+PARTITION_TYPES = {"integer": pa.int64(), "numeric": pa.float64(), "text": pa.string()}
+
+
+@contextmanager
+def read_errors(uri: str) -> Iterator[None]:
+    """Report unreachable and unreadable data as one-line errors naming the URI."""
+    try:
+        with storage_errors(f"read {uri!r}"):
+            yield
+    except LocationNotFoundError as error:
+        raise DataNotFoundError(str(error)) from error
+    except StorageError as error:
+        raise DataAccessError(str(error)) from error
+    except (duckdb.Error, pa.ArrowException) as error:
+        raise DataValidationError(f"cannot read {uri!r}: {summary(error)}") from error
+
+
+def summary(error: Exception) -> str:
+    """Put the first paragraph of a reader's message, where the cause is, on a line."""
+    return " ".join(str(error).split("\n\n")[0].splitlines())
+
+
+@contextmanager
+def open_relation(
+    con: duckdb.DuckDBPyConnection, uri: str, *, sniff_every_row: bool = True
+) -> Iterator[duckdb.DuckDBPyRelation]:
+    """Expose any supported source as one DuckDB relation, whatever its location.
+
+    Local files go to DuckDB's own readers; folders and Parquet on S3 go through
+    an Arrow dataset, which DuckDB scans with projections and filters pushed
+    down; remote CSV files (and anything behind a URL) are downloaded first.
+    Wrap it in read_errors: its failures are those of the underlying libraries.
+
+    CSV types are sniffed on every row, so that text far down a numeric column
+    makes it a text column, which validation reports. That costs a full extra
+    pass; `sniff_every_row=False` sniffs a sample, and a row contradicting it
+    then fails the read, naming its line.
+    """
+    location = parse_uri(uri)
+    if location.scheme in HTTP_SCHEMES:
+        _file_suffix(location)
+        with local_copy(location) as path:
+            yield _local_file_relation(con, path, location, sniff_every_row)
+        return
+    fs = filesystem(location)
+    info = stat(location, fs)
+    logger.debug("Reading %s (%s)", uri, info.type.name)
+    if info.type == pafs.FileType.Directory:
+        yield con.from_arrow(_folder_dataset(location, fs))
+        return
+    if location.scheme == S3 and _file_suffix(location) in PARQUET_SUFFIXES:
+        _check_size(info.size, uri)
+        yield con.from_arrow(ds.dataset(location.path, filesystem=fs, format="parquet"))
+        return
+    with local_copy(location) as path:
+        yield _local_file_relation(con, path, location, sniff_every_row)
+
+
+def _local_file_relation(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    location: Location,
+    sniff_every_row: bool,
+) -> duckdb.DuckDBPyRelation:
+    """Pick DuckDB's reader by extension, the same for a file and a download."""
+    _check_size(path.stat().st_size, location.uri)
+    if _file_suffix(location) in CSV_SUFFIXES:
+        sample = {"sample_size": -1} if sniff_every_row else {}
+        return con.read_csv(str(path), header=True, **sample)
+    return con.read_parquet(str(path))
+
+
+def _check_size(size: int, uri: str) -> None:
+    """Refuse an empty file before a reader fails on it with a murkier message."""
+    if size == 0:
+        raise DataValidationError(f"data file {uri!r} is empty")
+
+
+def _file_suffix(location: Location) -> str:
+    """Return the file's extension, refusing formats the readers do not know."""
+    suffix = location.suffix
+    if suffix in CSV_SUFFIXES | PARQUET_SUFFIXES:
+        return suffix
+    known = ", ".join(sorted(CSV_SUFFIXES | PARQUET_SUFFIXES))
+    raise DataValidationError(
+        f"unsupported file type {suffix!r} for {location.uri!r}: "
+        f"expected one of {known}"
+    )
+
+
+def _folder_dataset(location: Location, fs: pafs.FileSystem) -> ds.Dataset:
+    """Read every Parquet file below a folder as one table, partition keys included.
+
+    Files are listed explicitly by extension, so no glob pattern is interpreted
+    and stray files (_SUCCESS, .crc) are skipped.
+    """
+    files = [
+        info.path
+        for info in list_files(location, fs)
+        if PurePosixPath(info.path).suffix.lower() in PARQUET_SUFFIXES
+    ]
+    if not files:
+        raise DataValidationError(
+            f"folder {location.uri!r} contains no .parquet or .pq file"
+        )
+    options = ds.FileSystemFactoryOptions(
+        partition_base_dir=location.path,
+        partitioning=_hive_partitioning(files[0], location.path),
+    )
+    factory = ds.FileSystemDatasetFactory(fs, files, ds.ParquetFileFormat(), options)
+    # As DuckDB's union_by_name: a part may lack a column or widen its type.
+    return factory.finish(factory.inspect(promote_options="permissive", fragments=None))
+
+
+def _hive_partitioning(file: str, folder: str) -> ds.Partitioning:
+    """Read key=value folders as columns, typed as the schema expects them."""
+    parts = PurePosixPath(file).relative_to(folder).parent.parts
+    keys = [part.split("=", 1)[0] for part in parts if "=" in part]
+    schema = pa.schema(
+        [(key, PARTITION_TYPES[EXPECTED_KINDS.get(key, "text")]) for key in keys]
+    )
+    return ds.partitioning(schema, flavor="hive")
