@@ -22,6 +22,8 @@ PROJECT_TEMPLATE = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
 # Made by the post-generation hook (git, the venv and its editable install), and
 # Hypothesis' own cache (it ignores itself in git) when the baked suite has run.
 SETUP_ARTIFACTS = (".git", ".venv", "src/*.egg-info", ".hypothesis")
+# The default estimator and its searched parameters, which only model.py names.
+ESTIMATOR_NAMES = re.compile(r"RandomForest|n_estimators|max_depth")
 DEBRIS = re.compile(r"\{\{-?\s*cookiecutter|\{%|%\}|\{#|#\}")
 LICENSE_FIRST_LINES = {
     "MIT": "MIT License",
@@ -168,3 +170,16 @@ def test_venv_matches_the_answer(bakery, answers):
     )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == answers["python_version"]
+
+
+def test_only_model_py_names_the_estimator(bakery, answers):
+    """Swapping the model is an edit of model.py: no other module names it."""
+    bake = bakery.bake(answers)
+    project = bake.path
+    naming = {
+        path.relative_to(project).as_posix()
+        for path in project.rglob("*.py")
+        if path.relative_to(project).parts[0] not in ("tests", "benchmarks")
+        and ESTIMATOR_NAMES.search(path.read_text())
+    }
+    assert naming == {f"src/{bake.context['module_name']}/model.py"}

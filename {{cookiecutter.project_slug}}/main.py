@@ -1,8 +1,8 @@
-"""The course's main script: train the model, as `{{ cookiecutter.project_slug }} train` does.
+"""The course's main script: train the model, as the command line's train does.
 
     python main.py --data-uri data/raw/titanic.csv
 
-Every option of `{{ cookiecutter.project_slug }} train --help` works here too.
+Every option of the train command works here too: `python main.py --help`.
 """
 
 import sys

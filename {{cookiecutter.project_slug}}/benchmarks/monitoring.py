@@ -110,7 +110,8 @@ def write_inputs(folder: Path, rows: int) -> tuple[Path, Path, Path]:
 
 def time_report(folder: Path, log: Path, reference: Path, *extra: object) -> float:
     """Run the report command once in a fresh process; return its wall time."""
-    command = [sys.executable, "-m", "{{ cookiecutter.module_name }}", "monitor", "report"]
+    command = [sys.executable, "-m", "{{ cookiecutter.module_name }}"]
+    command += ["monitor", "report"]
     command += ["--prediction-log-path", log, "--reference-profile-uri", reference]
     command += ["--monitoring-report-dir", folder / "reports", *extra]
     started = time.perf_counter()

@@ -5,7 +5,10 @@ import pandas as pd
 
 from {{ cookiecutter.module_name }}.features import split_features_target
 from {{ cookiecutter.module_name }}.model import SEARCH_SPACE, build_estimator
-from {{ cookiecutter.module_name }}.training.search import build_pipeline, search_best_model
+from {{ cookiecutter.module_name }}.training.search import (
+    build_pipeline,
+    search_best_model,
+)
 
 from tests.conftest import TINY_GRID
 

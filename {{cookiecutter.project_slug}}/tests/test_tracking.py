@@ -18,7 +18,11 @@ from {{ cookiecutter.module_name }}.features import (
 )
 from {{ cookiecutter.module_name }}.monitoring.reference import REFERENCE_ARTIFACT_DIR
 from {{ cookiecutter.module_name }}.registry import connect
-from {{ cookiecutter.module_name }}.training.promotion import CHALLENGER, CHAMPION, choose_alias
+from {{ cookiecutter.module_name }}.training.promotion import (
+    CHALLENGER,
+    CHAMPION,
+    choose_alias,
+)
 from {{ cookiecutter.module_name }}.training.settings import TrainSettings
 from {{ cookiecutter.module_name }}.training.tracking import git_commit
 

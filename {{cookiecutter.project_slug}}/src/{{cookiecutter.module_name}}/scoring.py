@@ -12,7 +12,11 @@ from {{ cookiecutter.module_name }}.config import ServedModelSettings
 from {{ cookiecutter.module_name }}.data.load import load_titanic
 from {{ cookiecutter.module_name }}.data.parquet import write_table
 from {{ cookiecutter.module_name }}.errors import TrackingError, first_line
-from {{ cookiecutter.module_name }}.features import INPUT_FEATURES, PREDICTION, PROBABILITY
+from {{ cookiecutter.module_name }}.features import (
+    INPUT_FEATURES,
+    PREDICTION,
+    PROBABILITY,
+)
 
 logger = logging.getLogger(__name__)
 

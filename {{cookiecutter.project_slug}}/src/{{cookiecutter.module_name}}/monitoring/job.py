@@ -2,7 +2,7 @@
 
 Run it by hand or from a scheduler, whose exit code tells whether to look:
 
-    {{ cookiecutter.project_slug }} monitor report --since 2026-01-31
+    python -m {{ cookiecutter.module_name }} monitor report --since 2026-01-31
 """
 
 from __future__ import annotations

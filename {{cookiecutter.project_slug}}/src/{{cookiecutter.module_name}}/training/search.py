@@ -43,5 +43,5 @@ def search_best_model(
 
 
 def without_prefix(params: dict) -> dict:
-    """The estimator's parameters under their own names: `max_depth`, not a path."""
+    """The estimator's parameters under their own names, without the step's path."""
     return {key.removeprefix(PARAM_PREFIX): value for key, value in params.items()}

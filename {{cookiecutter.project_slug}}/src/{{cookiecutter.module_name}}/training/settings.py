@@ -40,8 +40,9 @@ class TrainSettings(MlflowSettings):
     cv_folds: int = Field(default=5, ge=2, description="Cross-validation folds.")
     param_grid: Annotated[dict[str, list[Any]] | None, NoDecode] = Field(
         default=None,
-        description="Grid searched instead of model.py's SEARCH_SPACE, as JSON: "
-        '{"max_depth": [4, 8]}; a single value stands for a list of one.',
+        description="Grid searched instead of model.py's SEARCH_SPACE: a JSON object "
+        "from the estimator's parameter names to lists of values (a single value "
+        "stands for a list of one).",
     )
     scoring: str = Field(
         default="f1", description="scikit-learn scorer the grid search maximises."

@@ -24,7 +24,10 @@ from {{ cookiecutter.module_name }}.plots import (
     roc_curve_figure,
 )
 from {{ cookiecutter.module_name }}.registry import connect
-from {{ cookiecutter.module_name }}.training.promotion import Promotion, promote_if_better
+from {{ cookiecutter.module_name }}.training.promotion import (
+    Promotion,
+    promote_if_better,
+)
 from {{ cookiecutter.module_name }}.training.search import without_prefix
 from {{ cookiecutter.module_name }}.training.settings import TEST_METRICS, TrainSettings
 
@@ -190,7 +193,7 @@ def log_model_and_register(model, x_test: pd.DataFrame, model_name: str) -> Mode
 def skops_trusted_types(model) -> list[str]:
     """The types skops must be told to trust to load this model, found by skops.
 
-    skops refuses, at load, any type it does not know: a forest's trees, numpy
+    skops refuses, at load, any type it does not know: a tree's structure, numpy
     dtypes, the project's own feature function. Asking skops which types this
     fitted model holds keeps its safe loading, instead of a fall back to
     pickle, for whatever estimator model.py declares.

@@ -19,8 +19,15 @@ from {{ cookiecutter.module_name }}.config import REFERENCE_FILE
 from {{ cookiecutter.module_name }}.data.load import load_titanic
 from {{ cookiecutter.module_name }}.data.schema import DataValidationError
 from {{ cookiecutter.module_name }}.errors import TrackingError, first_line
-from {{ cookiecutter.module_name }}.features import TARGET, DataSplit, split_features_target
-from {{ cookiecutter.module_name }}.monitoring.reference import build_reference, save_reference
+from {{ cookiecutter.module_name }}.features import (
+    TARGET,
+    DataSplit,
+    split_features_target,
+)
+from {{ cookiecutter.module_name }}.monitoring.reference import (
+    build_reference,
+    save_reference,
+)
 from {{ cookiecutter.module_name }}.training.evaluate import evaluate
 from {{ cookiecutter.module_name }}.training.search import search_best_model
 from {{ cookiecutter.module_name }}.training.settings import TrainSettings
