@@ -7,17 +7,16 @@ import gc
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import product
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import sklearn
 
-from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
 from {{ cookiecutter.module_name }}.logs import first_line
 
-from app.forest import Probabilities, direct_forest_probabilities
-from app.schemas import PASSENGER_EXAMPLES
+from app.model_input import build_frame, passenger_columns
+from app.schemas import PASSENGER_EXAMPLES, Passenger
 from app.settings import ApiSettings
 
 if TYPE_CHECKING:
@@ -27,6 +26,9 @@ logger = logging.getLogger(__name__)
 
 SURVIVAL_CLASSES = {0, 1}
 NOT_LOADED = "no model loaded yet"
+# scikit-learn's checks that serving can skip: parameters were checked at fit,
+# and the schema refuses infinities (the load-time check covers missing values).
+FAST_INFERENCE = {"assume_finite": True, "skip_parameter_validation": True}
 
 
 class ModelUnavailableError(RuntimeError):
@@ -48,15 +50,15 @@ class LoadedModel:
     trained_at: str | None
     loaded_at: str
     positive_column: int
-    probabilities: Probabilities
 
     def predict(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        """Give each row's class and survival probability from one pass.
+        """Give each row's class and survival probability from one predict_proba call.
 
-        The class is the most probable one, exactly what the pipeline's predict
-        returns, without paying for a second pass through the forest.
+        The class is the most probable one, what the pipeline's predict returns,
+        without paying for a second pass through the model.
         """
-        probabilities = self.probabilities(frame)
+        with sklearn.config_context(**FAST_INFERENCE):
+            probabilities = self.pipeline.predict_proba(frame)
         survived = self.pipeline.classes_.take(probabilities.argmax(axis=1))
         return survived, probabilities[:, self.positive_column]
 
@@ -99,6 +101,9 @@ def load_model(settings: ApiSettings) -> LoadedModel:
     else:
         source = uri
     pipeline = registry.load_model(source, settings)
+    positive_column = _positive_column(pipeline, source)
+    _check_scores_examples(pipeline, source)
+    _score_in_one_thread(pipeline)
     # The MLmodel file alone: get_model_info would ask the tracking server, which
     # a model folder or a runs:/ URI must not need.
     run_id = version.run_id if version else Model.load(source).run_id
@@ -114,8 +119,7 @@ def load_model(settings: ApiSettings) -> LoadedModel:
         metrics=dict(run.data.metrics) if run else {},
         trained_at=_utc_iso(run.info.start_time) if run else None,
         loaded_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        positive_column=_positive_column(pipeline, source),
-        probabilities=_fastest_probabilities(pipeline, source),
+        positive_column=positive_column,
     )
 
 
@@ -145,52 +149,33 @@ def _positive_column(pipeline: Any, source: str) -> int:
     return classes.tolist().index(1)
 
 
-def _fastest_probabilities(pipeline: Any, source: str) -> Probabilities:
-    """Check that the model scores the documented examples, as fast as it can.
+def _check_scores_examples(pipeline: Any, source: str) -> None:
+    """Score the documented examples, built as requests are, with every check on.
 
-    The direct forest path is used only where it gives predict_proba's numbers
-    exactly, on the examples and on passengers of every class, sex and port with
-    and without age and fare. A model that cannot score them is refused here
-    rather than at its first request; these first calls also warm it up.
+    They miss an age, a fare and a port: a model that cannot score them is
+    refused here rather than at its first request, and requests may then skip
+    the finiteness checks. These first calls also warm the model up.
     """
-    examples = pd.DataFrame(
-        PASSENGER_EXAMPLES + _varied_passengers(), columns=INPUT_FEATURES
-    )
-    expected = pipeline.predict_proba(examples)
-    direct = direct_forest_probabilities(pipeline)
-    if direct is None:
-        return pipeline.predict_proba
-    if not np.array_equal(direct(examples), expected):
-        logger.warning(
-            "Direct forest scoring of %s differs: using predict_proba", source
-        )
-        return pipeline.predict_proba
-    return direct
+    passengers = [Passenger(**example) for example in PASSENGER_EXAMPLES]
+    examples = build_frame(passenger_columns(passengers))
+    if not np.isfinite(pipeline.predict_proba(examples)).all():
+        raise ValueError(f"{source} gives non-finite probabilities for the examples")
 
 
-def _varied_passengers() -> list[dict[str, Any]]:
-    """Every class, sex and port (or none), with age and fare known or missing.
+def _score_in_one_thread(pipeline: Any) -> None:
+    """Set every n_jobs of the pipeline to 1, whatever its steps.
 
-    Each branch of imputation and encoding, for the check of the direct path.
+    Requests are already batched into one call on the event loop: a pool of
+    threads per call costs more than it brings on a few rows, and competes for
+    the cores of the other server processes.
     """
-    return [
-        {
-            "pclass": pclass,
-            "sex": sex,
-            "age": age,
-            "sib_sp": 1,
-            "parch": 2,
-            "fare": fare,
-            "embarked": port,
+    pipeline.set_params(
+        **{
+            name: 1
+            for name in pipeline.get_params()
+            if name == "n_jobs" or name.endswith("__n_jobs")
         }
-        for pclass, sex, port, age, fare in product(
-            (1, 2, 3),
-            ("male", "female"),
-            ("C", "Q", "S", None),
-            (None, 4.0),
-            (None, 80.0),
-        )
-    ]
+    )
 
 
 def _utc_iso(milliseconds: int) -> str:
