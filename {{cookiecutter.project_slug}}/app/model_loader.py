@@ -105,8 +105,8 @@ def load_model(settings: ApiSettings) -> LoadedModel:
         source = uri
     pipeline = registry.load_model(source, settings)
     positive_column = _positive_column(pipeline, source)
-    _check_scores_examples(pipeline, source)
     _score_in_one_thread(pipeline)
+    _check_scores_examples(pipeline, source)
     # The MLmodel file alone: get_model_info would ask the tracking server, which
     # a model folder or a runs:/ URI must not need.
     run_id = version.run_id if version else Model.load(source).run_id
