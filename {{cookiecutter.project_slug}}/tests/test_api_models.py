@@ -145,7 +145,7 @@ def test_model_without_imputation_is_refused_at_load(
     complete = titanic_frame.dropna(subset=INPUT_FEATURES)
     encode = ColumnTransformer(
         [("categorical", OneHotEncoder(handle_unknown="ignore"), CATEGORICAL_INPUTS)],
-        remainder="passthrough",
+        remainder=StandardScaler(),
     )
     pipeline = make_pipeline(encode, LogisticRegression()).fit(
         complete[INPUT_FEATURES], complete[TARGET]
