@@ -5,19 +5,18 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import product
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from {{ cookiecutter.module_name }}.errors import first_line
-from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
 
-from app.forest import Probabilities, direct_forest_probabilities
-from app.schemas import PASSENGER_EXAMPLES
+from app.model_input import build_frame, passenger_columns
+from app.schemas import PASSENGER_EXAMPLES, Passenger
 from app.settings import ApiSettings
 
 if TYPE_CHECKING:
@@ -48,15 +47,21 @@ class LoadedModel:
     trained_at: str | None
     loaded_at: str
     positive_column: int
-    probabilities: Probabilities
 
     def predict(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        """Give each row's class and survival probability from one pass.
+        """Give each row's class and survival probability from one predict_proba call.
 
-        The class is the most probable one, exactly what the pipeline's predict
-        returns, without paying for a second pass through the forest.
+        The class is the most probable one, what the pipeline's predict returns,
+        without paying for a second pass through the model.
+        While it scores, one warnings filter, Python's default action, stands in
+        for the fifteen the server's imports install: scikit-learn re-applies
+        every filter for each joblib task (each tree of a forest), which cost a
+        third of a forest's time on a few rows. Warnings still show; filters are
+        process-wide, so one another thread adds meanwhile would be lost.
         """
-        probabilities = self.probabilities(frame)
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            probabilities = self.pipeline.predict_proba(frame)
         survived = self.pipeline.classes_.take(probabilities.argmax(axis=1))
         return survived, probabilities[:, self.positive_column]
 
@@ -99,6 +104,9 @@ def load_model(settings: ApiSettings) -> LoadedModel:
     else:
         source = uri
     pipeline = registry.load_model(source, settings)
+    positive_column = _positive_column(pipeline, source)
+    _score_in_one_thread(pipeline)
+    _check_scores_examples(pipeline, source)
     # The MLmodel file alone: get_model_info would ask the tracking server, which
     # a model folder or a runs:/ URI must not need.
     run_id = version.run_id if version else Model.load(source).run_id
@@ -114,8 +122,7 @@ def load_model(settings: ApiSettings) -> LoadedModel:
         metrics=dict(run.data.metrics) if run else {},
         trained_at=_utc_iso(run.info.start_time) if run else None,
         loaded_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        positive_column=_positive_column(pipeline, source),
-        probabilities=_fastest_probabilities(pipeline, source),
+        positive_column=positive_column,
     )
 
 
@@ -145,52 +152,33 @@ def _positive_column(pipeline: Any, source: str) -> int:
     return classes.tolist().index(1)
 
 
-def _fastest_probabilities(pipeline: Any, source: str) -> Probabilities:
-    """Check that the model scores the documented examples, as fast as it can.
+def _check_scores_examples(pipeline: Any, source: str) -> None:
+    """Score the documented examples, built as requests are.
 
-    The direct forest path is used only where it gives predict_proba's numbers
-    exactly, on the examples and on passengers of every class, sex and port with
-    and without age and fare. A model that cannot score them is refused here
-    rather than at its first request; these first calls also warm it up.
+    They miss an age, a fare and a port: a model that cannot score them, or
+    answers NaN, is refused here rather than at its first request. This first
+    call also warms the model up.
     """
-    examples = pd.DataFrame(
-        PASSENGER_EXAMPLES + _varied_passengers(), columns=INPUT_FEATURES
-    )
-    expected = pipeline.predict_proba(examples)
-    direct = direct_forest_probabilities(pipeline)
-    if direct is None:
-        return pipeline.predict_proba
-    if not np.array_equal(direct(examples), expected):
-        logger.warning(
-            "Direct forest scoring of %s differs: using predict_proba", source
-        )
-        return pipeline.predict_proba
-    return direct
+    passengers = [Passenger(**example) for example in PASSENGER_EXAMPLES]
+    examples = build_frame(passenger_columns(passengers))
+    if not np.isfinite(pipeline.predict_proba(examples)).all():
+        raise ValueError(f"{source} gives non-finite probabilities for the examples")
 
 
-def _varied_passengers() -> list[dict[str, Any]]:
-    """Every class, sex and port (or none), with age and fare known or missing.
+def _score_in_one_thread(pipeline: Any) -> None:
+    """Set every n_jobs of the pipeline to 1, whatever its steps.
 
-    Each branch of imputation and encoding, for the check of the direct path.
+    Requests are already batched into one call on the event loop: a pool of
+    threads per call costs more than it brings on a few rows, and competes for
+    the cores of the other server processes.
     """
-    return [
-        {
-            "pclass": pclass,
-            "sex": sex,
-            "age": age,
-            "sib_sp": 1,
-            "parch": 2,
-            "fare": fare,
-            "embarked": port,
+    pipeline.set_params(
+        **{
+            name: 1
+            for name in pipeline.get_params()
+            if name == "n_jobs" or name.endswith("__n_jobs")
         }
-        for pclass, sex, port, age, fare in product(
-            (1, 2, 3),
-            ("male", "female"),
-            ("C", "Q", "S", None),
-            (None, 4.0),
-            (None, 80.0),
-        )
-    ]
+    )
 
 
 def _utc_iso(milliseconds: int) -> str:

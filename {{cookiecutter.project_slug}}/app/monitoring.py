@@ -103,7 +103,9 @@ class MetricsMiddleware:
     """Time every HTTP request and count it by route template and status code.
 
     A plain ASGI middleware: Starlette's BaseHTTPMiddleware would add a task and
-    a copy of the response body to every request.
+    a copy of the response body to every request. prometheus-fastapi-instrumentator
+    labels its metrics `handler`, and unmatched paths `none`: the documented
+    `route` and `unmatched` labels, which dashboards and alerts use, would change.
     """
 
     def __init__(self, app: ASGIApp, metrics: ApiMetrics) -> None:

@@ -22,7 +22,8 @@ from {{ cookiecutter.module_name }}.features import (
 )
 
 if TYPE_CHECKING:
-    from app.inference import Columns, Scores
+    from app.inference import Scores
+    from app.model_input import Columns
 
 # Its own handlers and format, not the root logger's: the lines are data for the
 # monitoring job, not diagnostics, and LOG_LEVEL does not silence them.

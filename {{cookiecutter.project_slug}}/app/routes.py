@@ -14,10 +14,9 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic_core import to_json
 
-from app.inference import passenger_columns
+from app.model_input import passenger_columns
 from app.model_loader import LoadedModel, ModelUnavailableError
 from app.monitoring import METRICS_CONTENT_TYPE
-from app.payload import PayloadRoute
 from app.schemas import (
     PASSENGER_EXAMPLE,
     PASSENGER_EXAMPLES,
@@ -72,6 +71,15 @@ async def ready(state: State) -> JSONResponse:
     return JSONResponse(readiness.model_dump())
 
 
+@router.post(
+    "/predict",
+    summary="Predict survival of one passenger or a list of them",
+    response_model=PredictionResponse,
+    responses={
+        **NO_MODEL,
+        413: {"model": ErrorMessage, "description": "The body is too large."},
+    },
+)
 async def predict(
     request: Request,
     state: State,
@@ -80,21 +88,6 @@ async def predict(
     """Score a JSON object (one passenger) or array (up to 10,000 passengers)."""
     batch = passengers if isinstance(passengers, list) else [passengers]
     return await _score(request, state, batch)
-
-
-# Declared as the decorators would, with the route class that reads the body fast.
-router.add_api_route(
-    "/predict",
-    predict,
-    methods=["POST"],
-    summary="Predict survival of one passenger or a list of them",
-    response_model=PredictionResponse,
-    responses={
-        **NO_MODEL,
-        413: {"model": ErrorMessage, "description": "The body is too large."},
-    },
-    route_class_override=PayloadRoute,
-)
 
 
 @router.get(

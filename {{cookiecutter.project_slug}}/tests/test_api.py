@@ -146,7 +146,7 @@ def test_predictions_match_batch_scoring(
     """Many passengers, with missing ages and ports: the API agrees with predict.py.
 
     Same classes and probabilities as batch scoring of the same rows from a CSV,
-    so the API's input handling and fast forest path change nothing.
+    so the API's input handling changes nothing.
     """
     records = passenger_records(raw_frame)
     assert any(record["age"] is None for record in records)

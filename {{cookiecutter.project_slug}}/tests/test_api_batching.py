@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app.inference import BatchPredictor, passenger_columns
+from app.inference import BatchPredictor
+from app.model_input import passenger_columns
 from app.model_loader import ModelUnavailableError
 from app.monitoring import ApiMetrics
 from app.schemas import PASSENGER_EXAMPLE, Passenger
