@@ -59,6 +59,8 @@ def serve_folder(tmp_path: Path) -> Iterator[Callable[[Pipeline], TestClient]]:
                 str(folder),
                 serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_SKOPS,
                 skops_trusted_types=skops_trusted_types(pipeline),
+                # Inferring them would load the model in a subprocess: seconds.
+                pip_requirements=["scikit-learn"],
             )
             settings = api_settings(
                 f"sqlite:///{tmp_path / 'unused.db'}",

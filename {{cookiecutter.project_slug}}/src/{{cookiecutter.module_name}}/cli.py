@@ -20,7 +20,7 @@ from pydantic_settings import (
     get_subcommand,
 )
 
-from {{ cookiecutter.module_name }}.config import ProjectSettings
+from {{ cookiecutter.module_name }}.config import ProjectSettings, ScoreSettings
 from {{ cookiecutter.module_name }}.errors import (
     EXIT_ALERT,
     EXIT_INVALID_INPUT,
@@ -30,7 +30,6 @@ from {{ cookiecutter.module_name }}.errors import (
     describe_errors,
 )
 from {{ cookiecutter.module_name }}.monitoring.settings import MonitoringSettings
-from {{ cookiecutter.module_name }}.scoring import ScoreSettings
 from {{ cookiecutter.module_name }}.training.settings import TrainSettings
 
 logger = logging.getLogger("{{ cookiecutter.module_name }}")

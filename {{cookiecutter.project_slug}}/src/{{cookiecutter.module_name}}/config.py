@@ -1,4 +1,4 @@
-"""Settings every job shares: logging, MLflow, the served model and S3 storage.
+"""Settings the jobs share (logging, MLflow, the served model, S3) and scoring's.
 
 Each job's own settings subclass these, beside the code that reads them; every
 field is an environment variable (or a `.env` line) of the same name in
@@ -94,6 +94,20 @@ class ServedModelSettings(MlflowSettings):
     def served_model_uri(self) -> str:
         """The model to load: MODEL_URI, or the registry alias by default."""
         return self.model_uri or f"models:/{self.model_name}@{self.model_alias}"
+
+
+class ScoreSettings(ServedModelSettings):
+    """Score a file of passengers with the registered model, into Parquet.
+
+    Each option also reads its environment variable (--model-uri: MODEL_URI)
+    or .env; the flag wins.
+    """
+
+    input: str = Field(
+        description="CSV or Parquet passengers to score: local path, https:// or "
+        "s3:// URI; no Survived column needed."
+    )
+    output: str = Field(description="Parquet file to write, local or s3://.")
 
 
 class S3Settings(BaseSettings):

@@ -6,9 +6,8 @@ import logging
 
 import pandas as pd
 import pyarrow as pa
-from pydantic import Field
 
-from {{ cookiecutter.module_name }}.config import ServedModelSettings
+from {{ cookiecutter.module_name }}.config import ScoreSettings, ServedModelSettings
 from {{ cookiecutter.module_name }}.data.load import load_titanic
 from {{ cookiecutter.module_name }}.data.parquet import write_table
 from {{ cookiecutter.module_name }}.errors import TrackingError, first_line
@@ -21,20 +20,6 @@ from {{ cookiecutter.module_name }}.features import (
 logger = logging.getLogger(__name__)
 
 ID_COLUMN = "passenger_id"
-
-
-class ScoreSettings(ServedModelSettings):
-    """Score a file of passengers with the registered model, into Parquet.
-
-    Each option also reads its environment variable (--model-uri: MODEL_URI)
-    or .env; the flag wins.
-    """
-
-    input: str = Field(
-        description="CSV or Parquet passengers to score: local path, https:// or "
-        "s3:// URI; no Survived column needed."
-    )
-    output: str = Field(description="Parquet file to write, local or s3://.")
 
 
 def score(model, passengers: pd.DataFrame) -> pd.DataFrame:
