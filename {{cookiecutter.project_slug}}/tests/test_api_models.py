@@ -96,7 +96,7 @@ def test_champion_answers_are_its_own(
     client: TestClient, titanic_frame: pd.DataFrame
 ) -> None:
     """The served champion's answers are its pipeline's, row for row."""
-    served = client.app.state.serving.models.current.pipeline
+    served = client.app.state.serving.model.pipeline
     assert_answers_are_the_pipelines(client, served, titanic_frame)
 
 
