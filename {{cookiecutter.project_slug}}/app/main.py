@@ -86,7 +86,7 @@ async def start_serving(settings: ApiSettings, metrics: ApiMetrics) -> ServingSt
     state = ServingState(settings, metrics)
     state.prediction_log.open()
     if settings.api_reload_token is None:
-        logger.warning("API_RELOAD_TOKEN is unset: anyone can call POST /model/reload")
+        logger.warning("API_RELOAD_TOKEN is unset: POST /model/reload is refused")
     try:
         await state.load_model()
     except ModelUnavailableError:

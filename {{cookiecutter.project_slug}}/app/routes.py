@@ -26,6 +26,7 @@ from app.schemas import (
     Passenger,
     PassengerPayload,
     PredictionResponse,
+    QueryPassenger,
     Readiness,
     ReloadResponse,
 )
@@ -35,7 +36,7 @@ logger = logging.getLogger(__name__)
 
 router = APIRouter()
 bearer_token = HTTPBearer(
-    auto_error=False, description="API_RELOAD_TOKEN, required when it is set."
+    auto_error=False, description="API_RELOAD_TOKEN; while it is unset, reload is off."
 )
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -97,7 +98,7 @@ async def predict(
     responses=NO_MODEL,
 )
 async def predict_from_query(
-    request: Request, state: State, passenger: Annotated[Passenger, Query()]
+    request: Request, state: State, passenger: Annotated[QueryPassenger, Query()]
 ) -> Response:
     """Score one passenger: /predict?pclass=3&sex=female&age=29&sib_sp=0&parch=0."""
     return await _score(request, state, [passenger])
@@ -118,10 +119,17 @@ def require_reload_token(
     state: State,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_token)],
 ) -> None:
-    """Let a reload through only with the configured bearer token, if one is set."""
+    """Let a reload through only with the configured bearer token; none: no reload.
+
+    Secure by default: a deployment that forgot the token refuses reloads
+    rather than letting anyone behind the Ingress trigger them.
+    """
     expected = state.settings.api_reload_token
     if expected is None:
-        return
+        raise HTTPException(
+            status_code=403,
+            detail="Reload is off: set API_RELOAD_TOKEN on the server to turn it on",
+        )
     if credentials is None:
         raise HTTPException(
             status_code=401,
@@ -141,7 +149,10 @@ def require_reload_token(
     response_model=ReloadResponse,
     responses={
         401: {"model": ErrorMessage, "description": "No bearer token was sent."},
-        403: {"model": ErrorMessage, "description": "The token is wrong."},
+        403: {
+            "model": ErrorMessage,
+            "description": "The token is wrong, or API_RELOAD_TOKEN is unset.",
+        },
         503: {
             "model": ErrorMessage,
             "description": "Loading failed; the previous model is still served.",

@@ -7,12 +7,14 @@ from pydantic import (
     AliasChoices,
     AliasGenerator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
     Tag,
 )
 from pydantic.alias_generators import to_pascal
+from pydantic_core import PydanticCustomError
 
 # One request holds at most this many passengers; larger files go to batch scoring.
 MAX_ROWS = 10_000
@@ -56,9 +58,13 @@ def _snake_or_kaggle(name: str) -> AliasChoices:
 
 
 class Passenger(BaseModel):
-    """One passenger, as the model sees it; a missing age, fare or port is imputed."""
+    """One passenger, as the model sees it; a missing age, fare or port is imputed.
+
+    Strict: a JSON number must be a number, never true, false or "3".
+    """
 
     model_config = ConfigDict(
+        strict=True,
         extra="forbid",
         alias_generator=AliasGenerator(validation_alias=_snake_or_kaggle),
         json_schema_extra={"examples": [PASSENGER_EXAMPLE]},
@@ -94,12 +100,34 @@ class Passenger(BaseModel):
     )
 
 
+class QueryPassenger(Passenger):
+    """The same passenger from a query string, where every value arrives as text."""
+
+    model_config = ConfigDict(strict=False)
+
+
+def _at_most_max_rows(rows: Any) -> Any:
+    """Refuse an over-long list before validating any row: 60,000 take a second."""
+    if isinstance(rows, list) and len(rows) > MAX_ROWS:
+        raise PydanticCustomError(
+            "too_long",
+            "Send at most {max_length} passengers per request, not {actual_length}; "
+            "the score command takes larger files",
+            {"max_length": MAX_ROWS, "actual_length": len(rows)},
+        )
+    return rows
+
+
 def _one_or_many(value: Any) -> str:
     """Route a JSON array to the list branch and anything else to the object one."""
     return "passengers" if isinstance(value, list) else "passenger"
 
 
-PassengerList = Annotated[list[Passenger], Field(min_length=1, max_length=MAX_ROWS)]
+PassengerList = Annotated[
+    list[Passenger],
+    Field(min_length=1, max_length=MAX_ROWS),
+    BeforeValidator(_at_most_max_rows),
+]
 # The callable discriminator keeps error locations short (body.passenger.age, or
 # body.passengers.3.age) instead of reporting every field against both branches.
 PassengerPayload = Annotated[

@@ -52,14 +52,19 @@ class ServingState:
                 model = await asyncio.to_thread(load_model, self.settings)
             except Exception as error:
                 # Anything can fail here (registry down, no such alias, a model
-                # that does not unpickle): the API must stay up and say why.
-                self.failure = f"cannot load model {uri}: {first_line(error)}"
+                # that does not unpickle): the API must stay up and say why, in
+                # the log only: the reason may hold internal URLs and errors.
                 logger.error(
-                    "%s (tracking URI %s)",
-                    self.failure,
+                    "Cannot load model %s (tracking URI %s): %s",
+                    uri,
                     self.settings.mlflow_tracking_uri,
+                    first_line(error),
                 )
                 logger.debug("Model loading failed", exc_info=True)
+                self.failure = (
+                    f"cannot load model {uri} (the server log says why); "
+                    "once that is fixed, POST /model/reload loads it"
+                )
                 raise ModelUnavailableError(self.failure) from error
             self.model, self.failure = model, None
             _exempt_from_collection()
