@@ -1,4 +1,4 @@
-"""Find the model to serve in MLflow, load it once, and hold it with its metadata."""
+"""Find the model to serve in MLflow, load and check it, with its metadata."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ SURVIVAL_CLASSES = {0, 1}
 
 
 class ModelUnavailableError(RuntimeError):
-    """The model could not be loaded; the message says which one and why."""
+    """No model can score; the message names the model and says what to do."""
 
 
 class LoadedModel(ModelDescription):
