@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from itertools import chain
 
 from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
 
 from app.model_input import Columns, build_frame
-from app.model_loader import LoadedModel, ModelSlot, ModelUnavailableError
+from app.model_loader import LoadedModel
 from app.monitoring import ApiMetrics
 from app.schemas import MAX_ROWS
 
@@ -46,20 +48,21 @@ class BatchPredictor:
 
     def __init__(
         self,
-        models: ModelSlot,
+        current_model: Callable[[], LoadedModel],
         metrics: ApiMetrics,
         max_rows: int = MAX_ROWS,
         max_wait_s: float = MAX_BATCH_WAIT_S,
     ) -> None:
-        """Score with whatever model the slot holds when each batch starts."""
-        self._models = models
+        """Score with whatever model current_model gives when each batch starts."""
+        self._current_model = current_model
         self._metrics = metrics
         self._max_rows = max_rows
         self._max_wait_s = max_wait_s
         self._queue: list[_Waiting] = []
         self._worker: asyncio.Task | None = None
         self._expected = 1
-        self._enough: asyncio.Future[None] | None = None
+        # Set when as many requests are queued as the previous batch held.
+        self._enough = asyncio.Event()
 
     async def predict(self, columns: Columns, rows: int) -> Scores:
         """Score one request's rows, together with any other queued request."""
@@ -67,8 +70,8 @@ class BatchPredictor:
         self._queue.append(_Waiting(columns, rows, answer))
         if self._worker is None:
             self._worker = asyncio.create_task(self._drain())
-        elif len(self._queue) >= self._expected and self._enough is not None:
-            _settle(self._enough)
+        elif len(self._queue) >= self._expected:
+            self._enough.set()
         return await answer
 
     async def _drain(self) -> None:
@@ -78,23 +81,14 @@ class BatchPredictor:
                 # One turn of the event loop: requests already received join in.
                 await asyncio.sleep(0)
                 if len(self._queue) < self._expected:
-                    await self._wait_for_more()
+                    self._enough.clear()
+                    with suppress(TimeoutError):
+                        await asyncio.wait_for(self._enough.wait(), self._max_wait_s)
                 batch = self._next_batch()
                 self._expected = len(batch)
                 self._score(batch)
         finally:
             self._worker = None
-
-    async def _wait_for_more(self) -> None:
-        """Wait until the expected number of requests is queued, or max_wait_s."""
-        loop = asyncio.get_running_loop()
-        self._enough = loop.create_future()
-        timer = loop.call_later(self._max_wait_s, _settle, self._enough)
-        try:
-            await self._enough
-        finally:
-            timer.cancel()
-            self._enough = None
 
     def _next_batch(self) -> list[_Waiting]:
         """Take queued requests up to max_rows (at least one, whatever its size)."""
@@ -109,19 +103,18 @@ class BatchPredictor:
 
     def _score(self, batch: list[_Waiting]) -> None:
         """Run one model call for the batch and hand each request its own rows."""
-        model = self._models.current
         try:
-            if model is None:
-                raise ModelUnavailableError(self._models.failure)
+            model = self._current_model()
             columns = {
                 name: list(chain.from_iterable(item.columns[name] for item in batch))
                 for name in INPUT_FEATURES
             }
             frame = build_frame(columns)
-            self._metrics.observe_batch(len(frame))
+            self._metrics.batch_rows.observe(len(frame))
             survived, probability = model.predict(frame)
         except Exception as error:
-            # Each request re-raises it: logged by the server, answered 500.
+            # Each request re-raises it: ModelUnavailableError is answered 503,
+            # anything else is logged by the server and answered 500.
             for item in batch:
                 if not item.answer.done():
                     item.answer.set_exception(error)
@@ -135,9 +128,3 @@ class BatchPredictor:
                     Scores(survived[start:end], probability[start:end], model)
                 )
             start = end
-
-
-def _settle(future: asyncio.Future[None]) -> None:
-    """Wake the batch waiting on this future, unless it is already awake."""
-    if not future.done():
-        future.set_result(None)

@@ -10,16 +10,14 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from {{ cookiecutter.module_name }} import __version__
 from {{ cookiecutter.module_name }}.errors import configure_logging, describe_errors
 
-from app import demo
-from app.inference import BatchPredictor
-from app.model_loader import ModelSlot, ModelUnavailableError
+from app.model_loader import ModelUnavailableError
 from app.monitoring import ApiMetrics, MetricsMiddleware
-from app.prediction_log import PredictionLog
 from app.routes import router
 from app.settings import ApiSettings
 from app.state import ServingState
@@ -62,8 +60,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_exception_handler(RequestValidationError, answer_invalid_request)
+    app.add_exception_handler(ModelUnavailableError, answer_no_model)
     app.include_router(router)
-    app.include_router(demo.router)
     return app
 
 
@@ -85,22 +83,20 @@ async def start_serving(settings: ApiSettings, metrics: ApiMetrics) -> ServingSt
     /model/reload can load the model later.
     """
     configure_logging(settings.log_level)
-    models = ModelSlot(settings)
-    prediction_log = PredictionLog(settings.prediction_log_path)
-    prediction_log.open()
+    state = ServingState(settings, metrics)
+    state.prediction_log.open()
     if settings.api_reload_token is None:
-        logger.warning("API_RELOAD_TOKEN is unset: anyone can call POST /model/reload")
+        logger.warning("API_RELOAD_TOKEN is unset: POST /model/reload is refused")
     try:
-        metrics.set_model(await models.load())
+        await state.load_model()
     except ModelUnavailableError:
         logger.warning("Started without a model: /ready and /predict answer 503")
-    return ServingState(
-        settings=settings,
-        models=models,
-        batcher=BatchPredictor(models, metrics),
-        prediction_log=prediction_log,
-        metrics=metrics,
-    )
+    return state
+
+
+async def answer_no_model(request: Request, error: ModelUnavailableError) -> Response:
+    """Answer 503 with the reason no model is served: the API stays up without one."""
+    return JSONResponse({"detail": str(error)}, status_code=503)
 
 
 async def answer_invalid_request(

@@ -6,21 +6,13 @@ from collections import Counter as Tally
 from time import perf_counter
 from typing import TYPE_CHECKING
 
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Gauge,
-    Histogram,
-    generate_latest,
-)
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
     from app.model_loader import LoadedModel
 
-METRICS_CONTENT_TYPE = CONTENT_TYPE_LATEST
 # Most requests take milliseconds: finer buckets at the low end than the default.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 10_000)
@@ -72,31 +64,15 @@ class ApiMetrics:
             registry=self.registry,
         )
 
-    def observe_request(
-        self, method: str, route: str, status: int, seconds: float
-    ) -> None:
-        """Count one answered request and record how long it took."""
-        labels = (method, route, str(status))
-        self.requests.labels(*labels).inc()
-        self.latency.labels(*labels).observe(seconds)
-
     def count_predictions(self, survived: list[int]) -> None:
         """Count the predicted classes of one request."""
         for predicted, count in Tally(survived).items():
             self.predictions.labels(survived=str(predicted)).inc(count)
 
-    def observe_batch(self, rows: int) -> None:
-        """Record how many rows one model call scored."""
-        self.batch_rows.observe(rows)
-
     def set_model(self, model: LoadedModel) -> None:
         """Point the info gauge at the newly served model, forgetting the old one."""
         self.model.clear()
         self.model.labels(model.name, model.version or UNVERSIONED).set(1)
-
-    def exposition(self) -> bytes:
-        """Render every metric in the Prometheus text format."""
-        return generate_latest(self.registry)
 
 
 class MetricsMiddleware:
@@ -134,9 +110,10 @@ class MetricsMiddleware:
         finally:
             # The router stores the matched route in the scope; its template
             # (/predict, not /predict?age=3) keeps the label set small.
-            route = scope.get("route")
-            path = getattr(route, "path", UNMATCHED_ROUTE)
-            method = scope["method"]
-            if method not in HTTP_METHODS:
-                method = OTHER_METHOD
-            self.metrics.observe_request(method, path, status, perf_counter() - start)
+            route = getattr(scope.get("route"), "path", UNMATCHED_ROUTE)
+            method = (
+                scope["method"] if scope["method"] in HTTP_METHODS else OTHER_METHOD
+            )
+            labels = (method, route, str(status))
+            self.metrics.requests.labels(*labels).inc()
+            self.metrics.latency.labels(*labels).observe(perf_counter() - start)

@@ -1,4 +1,4 @@
-"""The endpoints: health, readiness, predictions, the model, its reload, metrics."""
+"""The endpoints: health, readiness, predictions, the model, reload, metrics, demo."""
 
 from __future__ import annotations
 
@@ -6,17 +6,18 @@ import logging
 import re
 import secrets
 import uuid
+from pathlib import Path
 from time import perf_counter
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic_core import to_json
 
 from app.model_input import passenger_columns
 from app.model_loader import LoadedModel, ModelUnavailableError
-from app.monitoring import METRICS_CONTENT_TYPE
 from app.schemas import (
     PASSENGER_EXAMPLE,
     PASSENGER_EXAMPLES,
@@ -25,6 +26,7 @@ from app.schemas import (
     Passenger,
     PassengerPayload,
     PredictionResponse,
+    QueryPassenger,
     Readiness,
     ReloadResponse,
 )
@@ -34,7 +36,7 @@ logger = logging.getLogger(__name__)
 
 router = APIRouter()
 bearer_token = HTTPBearer(
-    auto_error=False, description="API_RELOAD_TOKEN, required when it is set."
+    auto_error=False, description="API_RELOAD_TOKEN; while it is unset, reload is off."
 )
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -45,6 +47,9 @@ PAYLOAD_EXAMPLES = {
     "one passenger": {"value": PASSENGER_EXAMPLE},
     "several passengers": {"value": PASSENGER_EXAMPLES},
 }
+# A static file, not a template: the page holds no server-side value, so any
+# deployment that serves the API can serve it as it is, offline.
+DEMO_PAGE = Path(__file__).with_name("demo.html")
 
 
 @router.get("/health", summary="Liveness: the process is up")
@@ -56,19 +61,15 @@ async def health() -> dict[str, str]:
 @router.get(
     "/ready",
     summary="Readiness: a model is loaded",
-    response_model=Readiness,
     responses={503: {"model": Readiness, "description": "No model is loaded."}},
 )
-async def ready(state: State) -> JSONResponse:
+async def ready(state: State, response: Response) -> Readiness:
     """Say whether predictions can be served, with which model or why not."""
-    model = state.models.current
+    model = state.model
     if model is None:
-        readiness = Readiness(ready=False, reason=state.models.failure)
-        return JSONResponse(readiness.model_dump(), status_code=503)
-    readiness = Readiness(
-        ready=True, model_name=model.name, model_version=model.version
-    )
-    return JSONResponse(readiness.model_dump())
+        response.status_code = 503
+        return Readiness(ready=False, reason=state.failure)
+    return Readiness(ready=True, model_name=model.name, model_version=model.version)
 
 
 @router.post(
@@ -97,7 +98,7 @@ async def predict(
     responses=NO_MODEL,
 )
 async def predict_from_query(
-    request: Request, state: State, passenger: Annotated[Passenger, Query()]
+    request: Request, state: State, passenger: Annotated[QueryPassenger, Query()]
 ) -> Response:
     """Score one passenger: /predict?pclass=3&sex=female&age=29&sib_sp=0&parch=0."""
     return await _score(request, state, [passenger])
@@ -109,19 +110,26 @@ async def predict_from_query(
     response_model=ModelDescription,
     responses=NO_MODEL,
 )
-async def model_description(state: State) -> dict[str, Any]:
+async def model_description(state: State) -> LoadedModel:
     """Describe the served model: name, version, source, metrics, training date."""
-    return _current_model(state).describe()
+    return state.current_model()
 
 
 def require_reload_token(
     state: State,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_token)],
 ) -> None:
-    """Let a reload through only with the configured bearer token, if one is set."""
+    """Let a reload through only with the configured bearer token; none: no reload.
+
+    Secure by default: a deployment that forgot the token refuses reloads
+    rather than letting anyone behind the Ingress trigger them.
+    """
     expected = state.settings.api_reload_token
     if expected is None:
-        return
+        raise HTTPException(
+            status_code=403,
+            detail="Reload is off: set API_RELOAD_TOKEN on the server to turn it on",
+        )
     if credentials is None:
         raise HTTPException(
             status_code=401,
@@ -141,7 +149,10 @@ def require_reload_token(
     response_model=ReloadResponse,
     responses={
         401: {"model": ErrorMessage, "description": "No bearer token was sent."},
-        403: {"model": ErrorMessage, "description": "The token is wrong."},
+        403: {
+            "model": ErrorMessage,
+            "description": "The token is wrong, or API_RELOAD_TOKEN is unset.",
+        },
         503: {
             "model": ErrorMessage,
             "description": "Loading failed; the previous model is still served.",
@@ -151,48 +162,44 @@ def require_reload_token(
 )
 async def reload_model(state: State) -> dict[str, Any]:
     """Load the model the settings name now, then swap it in without a restart."""
-    previous = state.models.current
+    previous = state.model
     previous_version = previous.version if previous else None
     try:
-        model = await state.models.load()
+        model = await state.load_model()
     except ModelUnavailableError as error:
         kept = f"; still serving version {previous_version}" if previous else ""
         raise HTTPException(status_code=503, detail=f"{error}{kept}") from error
-    state.metrics.set_model(model)
     logger.info("Reloaded: version %s replaces %s", model.version, previous_version)
-    return {**model.describe(), "previous_version": previous_version}
+    return {**model.model_dump(), "previous_version": previous_version}
 
 
 @router.get(
     "/metrics",
     summary="Prometheus metrics",
     response_class=Response,
-    responses={200: {"content": {METRICS_CONTENT_TYPE: {}}}},
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
 )
 async def metrics(state: State) -> Response:
     """Export request, latency, prediction and model metrics for Prometheus."""
-    return Response(state.metrics.exposition(), media_type=METRICS_CONTENT_TYPE)
+    exposition = generate_latest(state.metrics.registry)
+    return Response(exposition, media_type=CONTENT_TYPE_LATEST)
 
 
-def _current_model(state: ServingState) -> LoadedModel:
-    """Return the served model, or answer 503 with the reason there is none."""
-    model = state.models.current
-    if model is None:
-        raise HTTPException(status_code=503, detail=state.models.failure)
-    return model
+@router.get("/", include_in_schema=False)
+async def demo_page(state: State) -> FileResponse:
+    """Serve the demo form, unless DEMO_PAGE_ENABLED=false keeps the API alone."""
+    if not state.settings.demo_page_enabled:
+        raise HTTPException(status_code=404, detail="Not Found")
+    return FileResponse(DEMO_PAGE, media_type="text/html")
 
 
 async def _score(
     request: Request, state: ServingState, passengers: list[Passenger]
 ) -> Response:
     """Score the passengers, log each row, and answer with the model that scored."""
-    _current_model(state)
     start = perf_counter()
     columns = passenger_columns(passengers)
-    try:
-        scores = await state.batcher.predict(columns, len(passengers))
-    except ModelUnavailableError as error:
-        raise HTTPException(status_code=503, detail=str(error)) from error
+    scores = await state.batcher.predict(columns, len(passengers))
     latency_ms = (perf_counter() - start) * 1000
     request_id = _request_id(request)
     passenger_ids = [passenger.passenger_id for passenger in passengers]

@@ -1,15 +1,20 @@
 """Request and response bodies: their constraints and examples become the API docs."""
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AliasChoices,
+    AliasGenerator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
     Tag,
 )
+from pydantic.alias_generators import to_pascal
+from pydantic_core import PydanticCustomError
 
 # One request holds at most this many passengers; larger files go to batch scoring.
 MAX_ROWS = 10_000
@@ -44,65 +49,73 @@ PASSENGER_EXAMPLES: list[dict[str, Any]] = [
 ]
 
 
-def _names(name: str, kaggle_name: str) -> AliasChoices:
-    """Accept the model's snake_case name and the Kaggle column name alike."""
-    return AliasChoices(name, kaggle_name)
+Relatives = Annotated[int, Field(ge=0, le=MAX_RELATIVES)]
+
+
+def _snake_or_kaggle(name: str) -> AliasChoices:
+    """Accept the model's snake_case name and the Kaggle column name (SibSp) alike."""
+    return AliasChoices(name, to_pascal(name))
 
 
 class Passenger(BaseModel):
-    """One passenger, as the model sees it; a missing age, fare or port is imputed."""
+    """One passenger, as the model sees it; a missing age, fare or port is imputed.
+
+    Strict: a JSON number must be a number, never true, false or "3".
+    """
 
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [PASSENGER_EXAMPLE]}
+        strict=True,
+        extra="forbid",
+        alias_generator=AliasGenerator(validation_alias=_snake_or_kaggle),
+        json_schema_extra={"examples": [PASSENGER_EXAMPLE]},
     )
 
-    pclass: int = Field(
-        ge=1,
-        le=3,
-        validation_alias=_names("pclass", "Pclass"),
-        description="Ticket class: 1, 2 or 3.",
-    )
-    sex: Literal["male", "female"] = Field(validation_alias=_names("sex", "Sex"))
+    pclass: int = Field(ge=1, le=3, description="Ticket class: 1, 2 or 3.")
+    sex: Literal["male", "female"]
     age: float | None = Field(
         default=None,
         ge=0,
         le=MAX_AGE,
         allow_inf_nan=False,
-        validation_alias=_names("age", "Age"),
         description="Age in years; null or absent if unknown.",
     )
-    sib_sp: int = Field(
-        ge=0,
-        le=MAX_RELATIVES,
-        validation_alias=_names("sib_sp", "SibSp"),
-        description="Siblings and spouses aboard.",
-    )
-    parch: int = Field(
-        ge=0,
-        le=MAX_RELATIVES,
-        validation_alias=_names("parch", "Parch"),
-        description="Parents and children aboard.",
-    )
+    sib_sp: Relatives = Field(description="Siblings and spouses aboard.")
+    parch: Relatives = Field(description="Parents and children aboard.")
     fare: float | None = Field(
         default=None,
         ge=0,
         le=MAX_FARE,
         allow_inf_nan=False,
-        validation_alias=_names("fare", "Fare"),
         description="Ticket price; null or absent if unknown.",
     )
     embarked: Literal["C", "Q", "S"] | None = Field(
         default=None,
-        validation_alias=_names("embarked", "Embarked"),
         description="Port of embarkation: Cherbourg, Queenstown or Southampton.",
     )
     passenger_id: int | None = Field(
         default=None,
         ge=0,
         le=MAX_PASSENGER_ID,
-        validation_alias=_names("passenger_id", "PassengerId"),
         description="Your identifier, echoed back and logged; the model ignores it.",
     )
+
+
+class QueryPassenger(Passenger):
+    """The same passenger from a query string, where every value arrives as text."""
+
+    model_config = ConfigDict(strict=False)
+
+
+def _at_most_max_rows(rows: Any) -> Any:
+    """Refuse an over-long list before validating any row: 60,000 take a second."""
+    if isinstance(rows, list) and len(rows) > MAX_ROWS:
+        raise PydanticCustomError(
+            "too_long",
+            "Send at most {max_length} passengers per request, not {actual_length}; "
+            "the score command takes larger files",
+            {"max_length": MAX_ROWS, "actual_length": len(rows)},
+        )
+    return rows
 
 
 def _one_or_many(value: Any) -> str:
@@ -110,7 +123,11 @@ def _one_or_many(value: Any) -> str:
     return "passengers" if isinstance(value, list) else "passenger"
 
 
-PassengerList = Annotated[list[Passenger], Field(min_length=1, max_length=MAX_ROWS)]
+PassengerList = Annotated[
+    list[Passenger],
+    Field(min_length=1, max_length=MAX_ROWS),
+    BeforeValidator(_at_most_max_rows),
+]
 # The callable discriminator keeps error locations short (body.passenger.age, or
 # body.passengers.3.age) instead of reporting every field against both branches.
 PassengerPayload = Annotated[
@@ -147,8 +164,8 @@ class ModelDescription(BaseModel):
     source: str = Field(description="What was loaded: the URI pinned to its version.")
     run_id: str | None
     metrics: dict[str, float] = Field(description="Metrics of the training run.")
-    trained_at: str | None = Field(description="Start of the training run, UTC.")
-    loaded_at: str = Field(description="When this process loaded the model, UTC.")
+    trained_at: datetime | None = Field(description="Start of the training run.")
+    loaded_at: datetime = Field(description="When this process loaded the model.")
 
 
 class ReloadResponse(ModelDescription):

@@ -20,7 +20,7 @@ class ApiSettings(ServedModelSettings):
     )
     api_reload_token: SecretStr | None = Field(
         default=None,
-        description="Bearer token POST /model/reload requires; unset leaves it open.",
+        description="Bearer token POST /model/reload requires; unset: reload is off.",
     )
     demo_page_enabled: bool = Field(
         default=True,

@@ -1,7 +1,7 @@
 """Shared batches: concurrent requests scored together, each getting its own rows."""
 
 import asyncio
-from types import SimpleNamespace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,6 +12,8 @@ from app.model_input import passenger_columns
 from app.model_loader import ModelUnavailableError
 from app.monitoring import ApiMetrics
 from app.schemas import PASSENGER_EXAMPLE, Passenger
+from app.state import ServingState
+from tests.api_helpers import api_settings
 
 
 class EchoModel:
@@ -45,9 +47,8 @@ def request_rows(first: int, count: int) -> tuple[dict, int]:
 
 
 def batcher_with(model, **options) -> BatchPredictor:
-    """A batcher on a slot holding `model`."""
-    slot = SimpleNamespace(current=model, failure=None if model else "no model")
-    return BatchPredictor(slot, ApiMetrics(), **options)
+    """A batcher scoring with `model`."""
+    return BatchPredictor(lambda: model, ApiMetrics(), **options)
 
 
 def test_concurrent_requests_share_a_call_and_get_their_own_rows() -> None:
@@ -121,8 +122,9 @@ def test_model_failure_reaches_every_request_of_the_batch() -> None:
     assert [str(error) for error in errors] == ["model exploded"] * 2
 
 
-def test_no_model_is_reported() -> None:
-    """An empty slot gives ModelUnavailableError, which the API turns into 503."""
-    batcher = batcher_with(None)
-    with pytest.raises(ModelUnavailableError, match="no model"):
+def test_no_model_is_reported(tmp_path: Path) -> None:
+    """Before any model loads, ModelUnavailableError, which the API answers 503."""
+    settings = api_settings(f"sqlite:///{tmp_path / 'absent.db'}", "none", tmp_path)
+    batcher = ServingState(settings, ApiMetrics()).batcher
+    with pytest.raises(ModelUnavailableError, match="no model loaded yet"):
         asyncio.run(batcher.predict(*request_rows(0, 1)))
