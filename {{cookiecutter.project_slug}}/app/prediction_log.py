@@ -15,11 +15,8 @@ from typing import TYPE_CHECKING
 
 from pydantic_core import to_json
 
-from {{ cookiecutter.module_name }}.features import (
-    INPUT_FEATURES,
-    PREDICTION,
-    PROBABILITY,
-)
+from {{ cookiecutter.module_name }}.features import PREDICTION, PROBABILITY
+from {{ cookiecutter.module_name }}.monitoring.log_schema import LOG_COLUMNS
 
 if TYPE_CHECKING:
     from app.inference import Scores
@@ -28,21 +25,8 @@ if TYPE_CHECKING:
 # Its own handlers and format, not the root logger's: the lines are data for the
 # monitoring job, not diagnostics, and LOG_LEVEL does not silence them.
 PREDICTION_LOGGER = "app.predictions"
-# The documented schema, in this order; the feature, prediction and probability
-# names are those of batch scoring, so monitoring reads both the same way.
-LOG_FIELDS = (
-    "timestamp",
-    "request_id",
-    "row",
-    "passenger_id",
-    *INPUT_FEATURES,
-    PREDICTION,
-    PROBABILITY,
-    "model_name",
-    "model_version",
-    "latency_ms",
-)
 # A line's fields shared by the request's rows, then its own, then shared again.
+LOG_FIELDS = tuple(LOG_COLUMNS)
 FIRST_FIELDS, ROW_FIELDS, LAST_FIELDS = (
     LOG_FIELDS[:2],
     LOG_FIELDS[2:-3],
@@ -138,14 +122,14 @@ class _Lines:
                 LAST_FIELDS, (model.name, model.version, round(self.latency_ms, 3))
             ),
         )
-        columns = (
-            range(len(self.passenger_ids)),
-            self.passenger_ids,
-            *(self.columns[name] for name in INPUT_FEATURES),
-            self.scores.survived,
-            self.scores.probability,
-        )
-        values = (_column_values(column) for column in columns)
+        columns = {
+            "row": range(len(self.passenger_ids)),
+            "passenger_id": self.passenger_ids,
+            **self.columns,
+            PREDICTION: self.scores.survived,
+            PROBABILITY: self.scores.probability,
+        }
+        values = (_column_values(columns[name]) for name in ROW_FIELDS)
         return b"\n".join(template % row for row in zip(*values, strict=True)).decode()
 
 

@@ -20,10 +20,10 @@ from pydantic import ValidationError
 
 from {{ cookiecutter.module_name }} import registry
 from {{ cookiecutter.module_name }}.data.load import load_titanic
+from {{ cookiecutter.module_name }}.monitoring.log_schema import LOG_COLUMNS
 from {{ cookiecutter.module_name }}.scoring import score
 
 from app.main import MAX_BODY_BYTES, create_app
-from app.prediction_log import LOG_FIELDS
 from app.schemas import MAX_ROWS, PASSENGER_EXAMPLE
 from app.settings import ApiSettings
 from tests.api_helpers import (
@@ -426,7 +426,7 @@ def test_prediction_log_lines(trained_store, tmp_path: Path, capfd) -> None:
         response = client.post("/predict", json=rows)
     lines = read_log(settings.prediction_log_path)
     assert len(lines) == 2
-    assert all(list(line) == list(LOG_FIELDS) for line in lines)
+    assert all(list(line) == list(LOG_COLUMNS) for line in lines)
     body = response.json()
     first, second = lines
     assert {line["request_id"] for line in lines} == {body["request_id"]}

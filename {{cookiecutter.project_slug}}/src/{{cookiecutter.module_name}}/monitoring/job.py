@@ -24,7 +24,6 @@ from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
 from {{ cookiecutter.module_name }}.monitoring.alerts import post_alert
 from {{ cookiecutter.module_name }}.monitoring.drift import (
     Performance,
-    Thresholds,
     alerts,
     feature_drifts,
     performance,
@@ -71,16 +70,6 @@ def parse_since(text: str, now: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def thresholds(settings: MonitoringSettings) -> Thresholds:
-    """Gather the alert limits from the settings."""
-    return Thresholds(
-        p_value=settings.drift_p_value,
-        psi=settings.drift_psi_threshold,
-        prediction_rate_shift=settings.prediction_rate_shift,
-        min_accuracy=settings.min_feedback_accuracy,
-    )
-
-
 @contextmanager
 def local_reference(settings: MonitoringSettings) -> Iterator[str]:
     """Yield where to read the reference profile from, fetching it from MLflow.
@@ -118,10 +107,9 @@ def build_report(
         reference = read_reference(reference_uri)
     logs = read_prediction_logs(settings.prediction_log_path, since)
     current = logs.frame
-    limits = thresholds(settings)
-    features = feature_drifts(reference, current, limits)
-    prediction = prediction_drift(reference, current, limits)
-    scores = feedback_performance(settings.feedback_uri, current, limits)
+    features = feature_drifts(reference, current, settings)
+    prediction = prediction_drift(reference, current, settings)
+    scores = feedback_performance(settings, current)
     report = MonitoringReport(
         generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
         since=since.isoformat() if since else None,
@@ -136,27 +124,27 @@ def build_report(
         features=features,
         prediction=prediction,
         performance=scores,
-        alerts=alerts(features, prediction, scores, limits),
+        alerts=alerts(features, prediction, scores, settings),
     )
     images = distribution_images(reference, current, INPUT_FEATURES)
     return report, render_html(report, images)
 
 
 def feedback_performance(
-    feedback_uri: str | None, current: pd.DataFrame, limits: Thresholds
+    settings: MonitoringSettings, current: pd.DataFrame
 ) -> Performance | None:
     """Score the predictions whose true outcome is known; None without any."""
-    if feedback_uri is None:
+    if settings.feedback_uri is None:
         return None
-    labelled = with_outcomes(current, read_feedback(feedback_uri))
+    labelled = with_outcomes(current, read_feedback(settings.feedback_uri))
     if labelled.empty:
         logger.warning(
             "No outcome in %s matches a logged prediction of the window: "
             "no accuracy or F1",
-            feedback_uri,
+            settings.feedback_uri,
         )
         return None
-    return performance(labelled, limits)
+    return performance(labelled, settings)
 
 
 def notify(report: MonitoringReport, written: list[str], webhook_url: str) -> None:
