@@ -10,8 +10,6 @@ from __future__ import annotations
 import logging
 import re
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -70,17 +68,15 @@ def parse_since(text: str, now: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-@contextmanager
-def local_reference(settings: MonitoringSettings) -> Iterator[str]:
-    """Yield where to read the reference profile from, fetching it from MLflow.
+def load_reference(settings: MonitoringSettings) -> pd.DataFrame:
+    """Read the reference profile, fetching it from MLflow for a models:/ URI.
 
     `models:/NAME@ALIAS` means the profile logged by the run that trained that
     version, so a scheduled report follows the champion the API serves.
     """
     uri = settings.reference_uri
     if not uri.startswith("models:/"):
-        yield uri
-        return
+        return read_reference(uri)
     # Imported here: mlflow takes seconds to load and file references need none.
     from {{ cookiecutter.module_name }}.registry import (
         TRACKING_FAILURES,
@@ -96,15 +92,14 @@ def local_reference(settings: MonitoringSettings) -> Iterator[str]:
                 f"no reference profile for {uri} in MLflow at "
                 f"{settings.mlflow_tracking_uri}: {first_line(error)}"
             ) from None
-        yield str(path)
+        return read_reference(str(path))
 
 
 def build_report(
     settings: MonitoringSettings, since: datetime | None
 ) -> tuple[MonitoringReport, str]:
     """Read the inputs, compute every statistic, and lay out the HTML page."""
-    with local_reference(settings) as reference_uri:
-        reference = read_reference(reference_uri)
+    reference = load_reference(settings)
     logs = read_prediction_logs(settings.prediction_log_path, since)
     current = logs.frame
     features = feature_drifts(reference, current, settings)
@@ -147,20 +142,6 @@ def feedback_performance(
     return performance(labelled, settings)
 
 
-def notify(report: MonitoringReport, written: list[str], webhook_url: str) -> None:
-    """POST the alerts, with a `text` line that chat webhooks display as is."""
-    post_alert(
-        webhook_url,
-        {
-            "text": f"Drift alert: {'; '.join(report.alerts)}",
-            "alerts": report.alerts,
-            "predictions": report.predictions,
-            "since": report.since,
-            "report": written,
-        },
-    )
-
-
 def run_report(settings: MonitoringSettings) -> MonitoringReport:
     """Write the report, say whether a threshold was crossed, alert if one was."""
     since = parse_since(settings.since, datetime.now(UTC)) if settings.since else None
@@ -186,5 +167,5 @@ def run_report(settings: MonitoringSettings) -> MonitoringReport:
     for alert in report.alerts:
         logger.warning("Alert: %s", alert)
     if settings.alert_webhook_url is not None:
-        notify(report, written, settings.alert_webhook_url.get_secret_value())
+        post_alert(settings.alert_webhook_url.get_secret_value(), report, written)
     return report
