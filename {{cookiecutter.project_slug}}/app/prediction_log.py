@@ -4,45 +4,27 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from functools import cached_property
-from logging.handlers import QueueHandler, QueueListener, WatchedFileHandler
+from functools import partial
 from pathlib import Path
-from queue import SimpleQueue
 from typing import TYPE_CHECKING
 
 from pydantic_core import to_json
 
-from {{ cookiecutter.module_name }}.features import (
-    INPUT_FEATURES,
-    PREDICTION,
-    PROBABILITY,
-)
+from {{ cookiecutter.module_name }}.errors import first_line
+from {{ cookiecutter.module_name }}.features import PREDICTION, PROBABILITY
+from {{ cookiecutter.module_name }}.monitoring.log_schema import LOG_COLUMNS
 
 if TYPE_CHECKING:
     from app.inference import Scores
     from app.model_input import Columns
 
-# Its own handlers and format, not the root logger's: the lines are data for the
-# monitoring job, not diagnostics, and LOG_LEVEL does not silence them.
-PREDICTION_LOGGER = "app.predictions"
-# The documented schema, in this order; the feature, prediction and probability
-# names are those of batch scoring, so monitoring reads both the same way.
-LOG_FIELDS = (
-    "timestamp",
-    "request_id",
-    "row",
-    "passenger_id",
-    *INPUT_FEATURES,
-    PREDICTION,
-    PROBABILITY,
-    "model_name",
-    "model_version",
-    "latency_ms",
-)
+logger = logging.getLogger(__name__)
+
 # A line's fields shared by the request's rows, then its own, then shared again.
+LOG_FIELDS = tuple(LOG_COLUMNS)
 FIRST_FIELDS, ROW_FIELDS, LAST_FIELDS = (
     LOG_FIELDS[:2],
     LOG_FIELDS[2:-3],
@@ -53,45 +35,27 @@ FIRST_FIELDS, ROW_FIELDS, LAST_FIELDS = (
 class PredictionLog:
     """Append one JSON line per predicted row to a file and to stdout.
 
-    A request hands its rows to a background thread as one message, which that
-    thread serialises and writes: a batch of 1,000 rows costs one write, not
-    1,000, and the request waits neither for the JSON nor for the disk.
+    A request hands its rows to one writer thread, which serialises and writes
+    them in order: a batch of 1,000 rows costs one write, not 1,000, and the
+    request waits neither for the JSON nor for the disk. The lines are data for
+    the monitoring job, not diagnostics: LOG_LEVEL does not silence them.
     """
 
     def __init__(self, path: Path) -> None:
         """Remember the file; nothing is opened before open()."""
         self.path = path
-        self._logger = logging.getLogger(PREDICTION_LOGGER)
-        self._queue_handler: _UnformattedQueueHandler | None = None
-        self._listener: QueueListener | None = None
+        self._writer: ThreadPoolExecutor | None = None
 
     def open(self) -> None:
         """Create the folder and start the thread that writes the lines."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        # WatchedFileHandler reopens the file if logrotate moves it away.
-        writers = [
-            WatchedFileHandler(self.path, encoding="utf-8"),
-            logging.StreamHandler(sys.stdout),
-        ]
-        for writer in writers:
-            writer.setFormatter(logging.Formatter("%(message)s"))
-        queue: SimpleQueue = SimpleQueue()
-        self._listener = QueueListener(queue, *writers)
-        self._queue_handler = _UnformattedQueueHandler(queue)
-        self._logger.addHandler(self._queue_handler)
-        self._logger.setLevel(logging.INFO)
-        self._logger.propagate = False
-        self._listener.start()
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="prediction-log")
 
     def close(self) -> None:
-        """Write what is still queued, then close the file."""
-        if self._listener is None:
-            return
-        self._listener.stop()
-        self._logger.removeHandler(self._queue_handler)
-        for writer in self._listener.handlers:
-            writer.close()
-        self._listener = None
+        """Write what is still queued, then stop the writer thread."""
+        if self._writer is not None:
+            self._writer.shutdown()
+            self._writer = None
 
     def write(
         self,
@@ -103,50 +67,63 @@ class PredictionLog:
     ) -> None:
         """Queue every row of one request, with its inputs, answer and model."""
         timestamp = datetime.now(UTC).isoformat(timespec="milliseconds")
-        self._logger.info(
-            _Lines(timestamp, request_id, passenger_ids, columns, scores, latency_ms)
+        lines = partial(
+            json_lines,
+            timestamp,
+            request_id,
+            passenger_ids,
+            columns,
+            scores,
+            latency_ms,
         )
+        self._writer.submit(self._append, lines)
 
+    def _append(self, lines: Callable[[], str]) -> None:
+        """Serialise the lines, in this thread, and write them to both places.
 
-@dataclass(frozen=True)
-class _Lines:
-    """One request's log lines, serialised when first written, not when queued."""
-
-    timestamp: str
-    request_id: str
-    passenger_ids: list[int | None]
-    columns: Columns
-    scores: Scores
-    latency_ms: float
-
-    def __str__(self) -> str:
-        """The JSON lines; each handler asks, the first call pays."""
-        return self.text
-
-    @cached_property
-    def text(self) -> str:
-        """Fill a line template per row with values serialised column by column.
-
-        One to_json call per column, not one per row: 1,000 rows cost a
-        millisecond, not several. The request's own fields are serialised once,
-        into the template.
+        The file is opened for each batch, so that a log moved away by logrotate
+        is created again; a failed write is one error line, never lost silently.
         """
-        model = self.scores.model
-        template = _line_template(
-            _fields_json(FIRST_FIELDS, (self.timestamp, self.request_id)),
-            _fields_json(
-                LAST_FIELDS, (model.name, model.version, round(self.latency_ms, 3))
-            ),
-        )
-        columns = (
-            range(len(self.passenger_ids)),
-            self.passenger_ids,
-            *(self.columns[name] for name in INPUT_FEATURES),
-            self.scores.survived,
-            self.scores.probability,
-        )
-        values = (_column_values(column) for column in columns)
-        return b"\n".join(template % row for row in zip(*values, strict=True)).decode()
+        text = lines() + "\n"
+        try:
+            with self.path.open("a", encoding="utf-8") as file:
+                file.write(text)
+        except OSError as error:
+            logger.error(
+                "Prediction log %s not written: %s", self.path, first_line(error)
+            )
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+def json_lines(
+    timestamp: str,
+    request_id: str,
+    passenger_ids: list[int | None],
+    columns: Columns,
+    scores: Scores,
+    latency_ms: float,
+) -> str:
+    """Fill a line template per row with values serialised column by column.
+
+    One to_json call per column, not one per row: 1,000 rows cost a
+    millisecond, not several. The request's own fields are serialised once,
+    into the template.
+    """
+    model = scores.model
+    template = _line_template(
+        _fields_json(FIRST_FIELDS, (timestamp, request_id)),
+        _fields_json(LAST_FIELDS, (model.name, model.version, round(latency_ms, 3))),
+    )
+    values = {
+        "row": range(len(passenger_ids)),
+        "passenger_id": passenger_ids,
+        **columns,
+        PREDICTION: scores.survived,
+        PROBABILITY: scores.probability,
+    }
+    rows = zip(*(_column_values(values[name]) for name in ROW_FIELDS), strict=True)
+    return b"\n".join(template % row for row in rows).decode()
 
 
 def _fields_json(names: tuple[str, ...], values: tuple) -> bytes:
@@ -168,15 +145,3 @@ def _column_values(column: Sequence) -> list[bytes]:
     the schema allows for sex and port, none of which holds a comma.
     """
     return to_json(list(column), inf_nan_mode="null")[1:-1].split(b",")
-
-
-class _UnformattedQueueHandler(QueueHandler):
-    """Queue records as they are, for the writer thread to format.
-
-    QueueHandler formats in the caller's thread, ready for another process; the
-    listener here is a thread of the same process, so the request skips that.
-    """
-
-    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
-        """Leave the record untouched: its message is formatted when written."""
-        return record

@@ -1,6 +1,7 @@
 """The serving API in process: every endpoint, its errors, its metrics and its log."""
 
 import json
+import logging
 import shutil
 import time
 import uuid
@@ -8,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import mlflow
@@ -21,10 +23,12 @@ from pydantic import TypeAdapter, ValidationError
 
 from {{ cookiecutter.module_name }} import registry
 from {{ cookiecutter.module_name }}.data.load import load_titanic
+from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
+from {{ cookiecutter.module_name }}.monitoring.log_schema import LOG_COLUMNS
 from {{ cookiecutter.module_name }}.scoring import score
 
 from app.main import MAX_BODY_BYTES, create_app
-from app.prediction_log import LOG_FIELDS
+from app.prediction_log import PredictionLog
 from app.schemas import MAX_ROWS, PASSENGER_EXAMPLE, PassengerPayload
 from app.settings import ApiSettings
 from tests.api_helpers import (
@@ -490,7 +494,7 @@ def test_prediction_log_lines(trained_store, tmp_path: Path, capfd) -> None:
         response = client.post("/predict", json=rows)
     lines = read_log(settings.prediction_log_path)
     assert len(lines) == 2
-    assert all(list(line) == list(LOG_FIELDS) for line in lines)
+    assert all(list(line) == list(LOG_COLUMNS) for line in lines)
     body = response.json()
     first, second = lines
     assert {line["request_id"] for line in lines} == {body["request_id"]}
@@ -514,6 +518,21 @@ def test_prediction_log_lines(trained_store, tmp_path: Path, capfd) -> None:
         if line.startswith("{")
     ]
     assert stdout_lines == lines
+
+
+def test_unwritable_prediction_log_is_one_error_line(tmp_path: Path, caplog) -> None:
+    """A log file that cannot be written is an error line naming it, no traceback."""
+    model = SimpleNamespace(name="model", version="1")
+    scores = SimpleNamespace(survived=[1], probability=[0.9], model=model)
+    columns = {name: [None] for name in INPUT_FEATURES}
+    # A folder where the file should be: every append fails.
+    log = PredictionLog(tmp_path)
+    log.open()
+    log.write("req-1", [None], columns, scores, latency_ms=1.0)
+    log.close()
+    (record,) = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert f"Prediction log {tmp_path} not written" in record.getMessage()
+    assert record.exc_info is None
 
 
 def test_app_creation_writes_nothing(trained_store, tmp_path: Path) -> None:

@@ -91,6 +91,10 @@ def test_shifted_sex_is_detected_with_the_prediction_rate(tmp_path, reference) -
     assert drifted(tmp_path) == {"sex"}
     prediction = summary(tmp_path)["prediction"]
     assert prediction["drifted"] and prediction["current_rate"] == 1.0
+    # The page shows the summary's verdicts, spelled out.
+    page = (tmp_path / "reports" / HTML_FILE).read_text()
+    assert page.count("<td>ALERT</td>") == 2
+    assert "sex drifted" in page
 
 
 def test_malformed_lines_are_skipped_and_counted(tmp_path, reference) -> None:

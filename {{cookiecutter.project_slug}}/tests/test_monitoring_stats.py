@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 
 from {{ cookiecutter.module_name }}.monitoring.drift import (
-    Thresholds,
     binned_counts,
     category_counts,
     feature_drift,
@@ -15,10 +14,10 @@ from {{ cookiecutter.module_name }}.monitoring.drift import (
     quantile_edges,
 )
 from {{ cookiecutter.module_name }}.monitoring.job import SinceError, parse_since
+from {{ cookiecutter.module_name }}.monitoring.settings import MonitoringSettings
 
-THRESHOLDS = Thresholds(
-    p_value=0.01, psi=0.2, prediction_rate_shift=0.1, min_accuracy=0.7
-)
+# The documented defaults, whatever the environment holds.
+LIMITS = MonitoringSettings.model_construct()
 RNG = np.random.default_rng(0)
 AGES = pd.Series(RNG.normal(30, 12, size=5_000))
 
@@ -59,14 +58,16 @@ def test_category_counts_cover_both_sides() -> None:
 def test_significant_but_tiny_shift_is_not_drift() -> None:
     """On a large sample a one-year shift is significant, yet not a drift."""
     ages = pd.Series(RNG.normal(30, 12, size=200_000))
-    drift = feature_drift("age", ages, ages + 1, THRESHOLDS)
-    assert drift.p_value < THRESHOLDS.p_value and drift.psi < THRESHOLDS.psi
+    drift = feature_drift("age", ages, ages + 1, LIMITS)
+    assert (
+        drift.p_value < LIMITS.drift_p_value and drift.psi < LIMITS.drift_psi_threshold
+    )
     assert not drift.drifted
 
 
 def test_feature_missing_in_production_drifts_without_a_test() -> None:
     """An input no longer sent cannot be tested; its missing share still shows."""
-    drift = feature_drift("fare", AGES, pd.Series([np.nan] * 100), THRESHOLDS)
+    drift = feature_drift("fare", AGES, pd.Series([np.nan] * 100), LIMITS)
     assert drift.p_value is None and drift.current_missing == 1
     assert drift.drifted
 

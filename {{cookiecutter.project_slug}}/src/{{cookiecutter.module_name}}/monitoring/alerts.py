@@ -9,6 +9,7 @@ import urllib.parse
 import urllib.request
 
 from {{ cookiecutter.module_name }}.errors import first_line
+from {{ cookiecutter.module_name }}.monitoring.report import MonitoringReport
 
 logger = logging.getLogger(__name__)
 
@@ -16,12 +17,20 @@ logger = logging.getLogger(__name__)
 WEBHOOK_TIMEOUT = 10
 
 
-def post_alert(url: str, payload: dict) -> bool:
-    """Send the alert; a failure is logged as a warning, never raised.
+def post_alert(url: str, report: MonitoringReport, written: list[str]) -> bool:
+    """POST the alerts, with a `text` line that chat webhooks display as is.
 
-    The report is already written when this runs and the exit code already
-    says that a threshold was crossed: a receiver that is down loses nothing.
+    A failure is logged as a warning, never raised: the report is already
+    written and the exit code already says that a threshold was crossed, so a
+    receiver that is down loses nothing.
     """
+    payload = {
+        "text": f"Drift alert: {'; '.join(report.alerts)}",
+        "alerts": report.alerts,
+        "predictions": report.predictions,
+        "since": report.since,
+        "report": written,
+    }
     request = urllib.request.Request(
         url,
         data=json.dumps(payload).encode("utf-8"),

@@ -20,21 +20,12 @@ from {{ cookiecutter.module_name }}.features import (
     PREDICTION,
     TARGET,
 )
+from {{ cookiecutter.module_name }}.monitoring.settings import MonitoringSettings
 
 PSI_BINS = 10
 # Share given to an empty bin, so that PSI stays finite when a value vanishes.
 PSI_FLOOR = 1e-4
 MISSING = "(missing)"
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """The limits past which the report raises an alert."""
-
-    p_value: float
-    psi: float
-    prediction_rate_shift: float
-    min_accuracy: float
 
 
 @dataclass(frozen=True)
@@ -84,17 +75,17 @@ class Performance:
 
 
 def feature_drifts(
-    reference: pd.DataFrame, current: pd.DataFrame, thresholds: Thresholds
+    reference: pd.DataFrame, current: pd.DataFrame, limits: MonitoringSettings
 ) -> list[FeatureDrift]:
     """Compare every model input, in the order the model receives them."""
     return [
-        feature_drift(feature, reference[feature], current[feature], thresholds)
+        feature_drift(feature, reference[feature], current[feature], limits)
         for feature in INPUT_FEATURES
     ]
 
 
 def feature_drift(
-    feature: str, reference: pd.Series, current: pd.Series, thresholds: Thresholds
+    feature: str, reference: pd.Series, current: pd.Series, limits: MonitoringSettings
 ) -> FeatureDrift:
     """Test one feature with the test suited to its kind, and compute its PSI."""
     if feature in CATEGORICAL_INPUTS:
@@ -111,7 +102,7 @@ def feature_drift(
         )
     # An untestable feature (no value on one side) is judged by its PSI, whose
     # missing-value bin sees the change.
-    significant = p_value is None or p_value < thresholds.p_value
+    significant = p_value is None or p_value < limits.drift_p_value
     return FeatureDrift(
         feature=feature,
         kind=kind,
@@ -121,7 +112,7 @@ def feature_drift(
         psi=psi,
         reference_missing=float(reference.isna().mean()),
         current_missing=float(current.isna().mean()),
-        drifted=significant and psi >= thresholds.psi,
+        drifted=significant and psi >= limits.drift_psi_threshold,
     )
 
 
@@ -198,7 +189,7 @@ def _shares(counts) -> np.ndarray:
 
 
 def prediction_drift(
-    reference: pd.DataFrame, current: pd.DataFrame, thresholds: Thresholds
+    reference: pd.DataFrame, current: pd.DataFrame, limits: MonitoringSettings
 ) -> PredictionDrift:
     """Compare the share of passengers predicted to survive with training's."""
     reference_rate = float(reference[PREDICTION].mean())
@@ -208,7 +199,7 @@ def prediction_drift(
         reference_rate=reference_rate,
         current_rate=current_rate,
         shift=shift,
-        drifted=abs(shift) > thresholds.prediction_rate_shift,
+        drifted=abs(shift) > limits.prediction_rate_shift,
     )
 
 
@@ -219,7 +210,7 @@ def with_outcomes(predictions: pd.DataFrame, feedback: pd.DataFrame) -> pd.DataF
     )
 
 
-def performance(labelled: pd.DataFrame, thresholds: Thresholds) -> Performance:
+def performance(labelled: pd.DataFrame, limits: MonitoringSettings) -> Performance:
     """Score the predictions with a known outcome, overall and per UTC day.
 
     A steady fall while the inputs stay put is concept drift: the link between
@@ -231,7 +222,7 @@ def performance(labelled: pd.DataFrame, thresholds: Thresholds) -> Performance:
         predictions=len(labelled),
         accuracy=accuracy,
         f1=f1,
-        degraded=accuracy < thresholds.min_accuracy,
+        degraded=accuracy < limits.min_feedback_accuracy,
         days=[
             DailyPerformance(str(day), len(group), *_scores(group))
             for day, group in labelled.groupby(days, sort=True)
@@ -252,13 +243,13 @@ def alerts(
     features: list[FeatureDrift],
     prediction: PredictionDrift,
     scores: Performance | None,
-    thresholds: Thresholds,
+    limits: MonitoringSettings,
 ) -> list[str]:
     """Say, one line each, which thresholds were crossed and by how much."""
     lines = [
         f"{drift.feature} drifted ({drift.test} p-value "
-        f"{three_digits(drift.p_value)} < {thresholds.p_value}, "
-        f"PSI {drift.psi:.3f} >= {thresholds.psi})"
+        f"{three_digits(drift.p_value)} < {limits.drift_p_value}, "
+        f"PSI {drift.psi:.3f} >= {limits.drift_psi_threshold})"
         for drift in features
         if drift.drifted
     ]
@@ -267,12 +258,12 @@ def alerts(
             f"predicted survival rate moved by {prediction.shift:+.3f} "
             f"({prediction.reference_rate:.3f} in training, "
             f"{prediction.current_rate:.3f} now; limit "
-            f"{thresholds.prediction_rate_shift})"
+            f"{limits.prediction_rate_shift})"
         )
     if scores is not None and scores.degraded:
         lines.append(
             f"accuracy {scores.accuracy:.3f} on {scores.predictions} predictions "
-            f"with feedback is below {thresholds.min_accuracy}"
+            f"with feedback is below {limits.min_feedback_accuracy}"
         )
     return lines
 

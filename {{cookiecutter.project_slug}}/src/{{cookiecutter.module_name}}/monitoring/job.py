@@ -10,8 +10,6 @@ from __future__ import annotations
 import logging
 import re
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,7 +22,6 @@ from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
 from {{ cookiecutter.module_name }}.monitoring.alerts import post_alert
 from {{ cookiecutter.module_name }}.monitoring.drift import (
     Performance,
-    Thresholds,
     alerts,
     feature_drifts,
     performance,
@@ -71,27 +68,15 @@ def parse_since(text: str, now: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def thresholds(settings: MonitoringSettings) -> Thresholds:
-    """Gather the alert limits from the settings."""
-    return Thresholds(
-        p_value=settings.drift_p_value,
-        psi=settings.drift_psi_threshold,
-        prediction_rate_shift=settings.prediction_rate_shift,
-        min_accuracy=settings.min_feedback_accuracy,
-    )
-
-
-@contextmanager
-def local_reference(settings: MonitoringSettings) -> Iterator[str]:
-    """Yield where to read the reference profile from, fetching it from MLflow.
+def load_reference(settings: MonitoringSettings) -> pd.DataFrame:
+    """Read the reference profile, fetching it from MLflow for a models:/ URI.
 
     `models:/NAME@ALIAS` means the profile logged by the run that trained that
     version, so a scheduled report follows the champion the API serves.
     """
     uri = settings.reference_uri
     if not uri.startswith("models:/"):
-        yield uri
-        return
+        return read_reference(uri)
     # Imported here: mlflow takes seconds to load and file references need none.
     from {{ cookiecutter.module_name }}.registry import (
         TRACKING_FAILURES,
@@ -107,21 +92,19 @@ def local_reference(settings: MonitoringSettings) -> Iterator[str]:
                 f"no reference profile for {uri} in MLflow at "
                 f"{settings.mlflow_tracking_uri}: {first_line(error)}"
             ) from None
-        yield str(path)
+        return read_reference(str(path))
 
 
 def build_report(
     settings: MonitoringSettings, since: datetime | None
 ) -> tuple[MonitoringReport, str]:
     """Read the inputs, compute every statistic, and lay out the HTML page."""
-    with local_reference(settings) as reference_uri:
-        reference = read_reference(reference_uri)
+    reference = load_reference(settings)
     logs = read_prediction_logs(settings.prediction_log_path, since)
     current = logs.frame
-    limits = thresholds(settings)
-    features = feature_drifts(reference, current, limits)
-    prediction = prediction_drift(reference, current, limits)
-    scores = feedback_performance(settings.feedback_uri, current, limits)
+    features = feature_drifts(reference, current, settings)
+    prediction = prediction_drift(reference, current, settings)
+    scores = feedback_performance(settings, current)
     report = MonitoringReport(
         generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
         since=since.isoformat() if since else None,
@@ -136,41 +119,27 @@ def build_report(
         features=features,
         prediction=prediction,
         performance=scores,
-        alerts=alerts(features, prediction, scores, limits),
+        alerts=alerts(features, prediction, scores, settings),
     )
     images = distribution_images(reference, current, INPUT_FEATURES)
     return report, render_html(report, images)
 
 
 def feedback_performance(
-    feedback_uri: str | None, current: pd.DataFrame, limits: Thresholds
+    settings: MonitoringSettings, current: pd.DataFrame
 ) -> Performance | None:
     """Score the predictions whose true outcome is known; None without any."""
-    if feedback_uri is None:
+    if settings.feedback_uri is None:
         return None
-    labelled = with_outcomes(current, read_feedback(feedback_uri))
+    labelled = with_outcomes(current, read_feedback(settings.feedback_uri))
     if labelled.empty:
         logger.warning(
             "No outcome in %s matches a logged prediction of the window: "
             "no accuracy or F1",
-            feedback_uri,
+            settings.feedback_uri,
         )
         return None
-    return performance(labelled, limits)
-
-
-def notify(report: MonitoringReport, written: list[str], webhook_url: str) -> None:
-    """POST the alerts, with a `text` line that chat webhooks display as is."""
-    post_alert(
-        webhook_url,
-        {
-            "text": f"Drift alert: {'; '.join(report.alerts)}",
-            "alerts": report.alerts,
-            "predictions": report.predictions,
-            "since": report.since,
-            "report": written,
-        },
-    )
+    return performance(labelled, settings)
 
 
 def run_report(settings: MonitoringSettings) -> MonitoringReport:
@@ -198,5 +167,5 @@ def run_report(settings: MonitoringSettings) -> MonitoringReport:
     for alert in report.alerts:
         logger.warning("Alert: %s", alert)
     if settings.alert_webhook_url is not None:
-        notify(report, written, settings.alert_webhook_url.get_secret_value())
+        post_alert(settings.alert_webhook_url.get_secret_value(), report, written)
     return report

@@ -24,23 +24,14 @@ from {{ cookiecutter.module_name }}.data.storage import local_copy, parse_uri
 from {{ cookiecutter.module_name }}.features import (
     CATEGORICAL_INPUTS,
     INPUT_FEATURES,
-    NUMERIC_INPUTS,
     PREDICTION,
 )
+from {{ cookiecutter.module_name }}.monitoring.log_schema import LOG_COLUMNS
 
-# Inputs as DuckDB types. pclass is an integer but a category: it is compared
-# as text, so that 1 from a log and 1 from a Parquet file are the same value.
-FEATURE_TYPES = (
-    {feature: "DOUBLE" for feature in NUMERIC_INPUTS}
-    | {feature: "VARCHAR" for feature in CATEGORICAL_INPUTS}
-    | {"pclass": "INTEGER"}
-)
+# The fields the report compares, typed as the schema says.
 LOG_TYPES = {
-    "timestamp": "TIMESTAMPTZ",
-    "request_id": "VARCHAR",
-    "row": "INTEGER",
-    **FEATURE_TYPES,
-    PREDICTION: "INTEGER",
+    name: LOG_COLUMNS[name]
+    for name in ("timestamp", "request_id", "row", *INPUT_FEATURES, PREDICTION)
 }
 # A line is one record: tab-free JSON never holds this control character, so
 # the CSV reader hands each line over whole, whatever it contains.
@@ -165,8 +156,9 @@ def read_reference(uri: str) -> pd.DataFrame:
     columns = [*INPUT_FEATURES, PREDICTION]
     with read_errors(uri), duckdb.connect() as con, open_relation(con, uri) as relation:
         _require_columns(relation, columns, uri, "reference profile")
-        kinds = {**FEATURE_TYPES, PREDICTION: "INTEGER"}
-        typed = ", ".join(_typed(f'"{name}"', kinds[name], name) for name in columns)
+        typed = ", ".join(
+            _typed(f'"{name}"', LOG_COLUMNS[name], name) for name in columns
+        )
         frame = relation.query("reference", f"SELECT {typed} FROM reference").df()
     if frame.empty:
         raise DataValidationError(f"reference profile {uri!r} holds no rows")

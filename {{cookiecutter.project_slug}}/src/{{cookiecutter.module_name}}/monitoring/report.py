@@ -28,7 +28,6 @@ from {{ cookiecutter.module_name }}.monitoring.drift import (
     Performance,
     PredictionDrift,
     category_counts,
-    three_digits,
 )
 from {{ cookiecutter.module_name }}.plots import (
     categorical_distribution_figure,
@@ -99,17 +98,22 @@ def png_base64(figure: Figure) -> str:
 
 
 def render_html(report: MonitoringReport, images: dict[str, str]) -> str:
-    """Lay the report out as one self-contained HTML page."""
+    """Lay the report out as one self-contained HTML page.
+
+    The tables show the summary's own fields under their JSON names, so the page
+    and drift_summary.json always tell the same story, field for field.
+    """
+    summary = asdict(report)
     sections = [
         f"<h1>Drift report, {escape(report.generated_at)}</h1>",
         _verdict(report.alerts),
-        _inputs_table(report),
+        _inputs_table(summary),
         "<h2>Predicted survival rate</h2>",
-        _prediction_table(report.prediction),
+        _table(pd.DataFrame([summary["prediction"]])),
         "<h2>Features</h2>",
-        _features_table(report.features),
+        _table(pd.DataFrame(summary["features"])),
         "<h2>Performance on feedback</h2>",
-        _performance_tables(report.performance),
+        _performance_tables(summary["performance"]),
         "<h2>Distributions</h2>",
         *(
             f'<figure><img alt="{escape(feature)}: reference vs current" '
@@ -133,109 +137,37 @@ def _verdict(alerts: list[str]) -> str:
     return f'<p class="alert">Thresholds crossed:</p><ul>{items}</ul>'
 
 
-def _inputs_table(report: MonitoringReport) -> str:
+def _inputs_table(summary: dict) -> str:
     """Say what was compared, so a surprising result can be traced back."""
-    return _table(
-        ["What", "Value"],
-        [
-            ["Prediction log", report.log_uri],
-            ["Log files read", report.log_files],
-            ["Since", report.since or "the beginning"],
-            ["Predictions compared", report.predictions],
-            ["Malformed lines skipped", report.malformed_lines],
-            [
-                "First and last prediction",
-                f"{report.first_prediction} to " f"{report.last_prediction}",
-            ],
-            ["Reference profile", report.reference_uri],
-            ["Reference rows", report.reference_rows],
-        ],
-    )
+    inputs = {
+        name: value
+        for name, value in summary.items()
+        if name not in ("features", "prediction", "performance", "alerts")
+    }
+    inputs["since"] = inputs["since"] or "the beginning"
+    return _table(pd.Series(inputs, name="value").to_frame(), index=True)
 
 
-def _prediction_table(prediction: PredictionDrift) -> str:
-    """The share predicted to survive, in training and now."""
-    return _table(
-        ["Reference", "Current", "Shift", "Alert"],
-        [
-            [
-                f"{prediction.reference_rate:.3f}",
-                f"{prediction.current_rate:.3f}",
-                f"{prediction.shift:+.3f}",
-                _flag(prediction.drifted),
-            ]
-        ],
-    )
-
-
-def _features_table(features: list[FeatureDrift]) -> str:
-    """One row per feature: its test, its PSI, its missing shares, its verdict."""
-    return _table(
-        [
-            "Feature",
-            "Test",
-            "Statistic",
-            "p-value",
-            "PSI",
-            "Missing (ref / now)",
-            "Drift",
-        ],
-        [
-            [
-                drift.feature,
-                drift.test,
-                three_digits(drift.statistic),
-                three_digits(drift.p_value),
-                f"{drift.psi:.3f}",
-                " / ".join(
-                    format(share, ".1%")
-                    for share in (drift.reference_missing, drift.current_missing)
-                ),
-                _flag(drift.drifted),
-            ]
-            for drift in features
-        ],
-    )
-
-
-def _performance_tables(performance: Performance | None) -> str:
+def _performance_tables(performance: dict | None) -> str:
     """Overall and daily scores, or why there are none."""
     if performance is None:
-        return "<p>No feedback given or matched: pass --feedback (FEEDBACK_URI).</p>"
-    overall = _table(
-        ["Predictions with feedback", "Accuracy", "F1", "Alert"],
-        [
-            [
-                performance.predictions,
-                f"{performance.accuracy:.3f}",
-                f"{performance.f1:.3f}",
-                _flag(performance.degraded),
-            ]
-        ],
+        return (
+            "<p>No feedback given or matched: pass --feedback-uri (FEEDBACK_URI).</p>"
+        )
+    days = pd.DataFrame(performance.pop("days"))
+    return _table(pd.DataFrame([performance])) + _table(days)
+
+
+def _table(frame: pd.DataFrame, index: bool = False) -> str:
+    """Write a table, escaped by pandas, with verdicts spelled out.
+
+    ALERT and ok rather than True and False: tables are read, not decoded.
+    """
+    verdicts = {True: "ALERT", False: "ok"}
+    frame = frame.assign(
+        **{name: frame[name].map(verdicts) for name in frame.select_dtypes(bool)}
     )
-    daily = _table(
-        ["Day (UTC)", "Predictions", "Accuracy", "F1"],
-        [
-            [day.day, day.predictions, f"{day.accuracy:.3f}", f"{day.f1:.3f}"]
-            for day in performance.days
-        ],
-    )
-    return overall + daily
-
-
-def _table(header: list[str], rows: list[list[object]]) -> str:
-    """Build an HTML table, escaping every cell."""
-    head = "".join(f"<th>{escape(name)}</th>" for name in header)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{escape(str(cell))}</td>" for cell in row) + "</tr>"
-        for row in rows
-    )
-    return f"<table><tr>{head}</tr>{body}</table>"
-
-
-def _flag(alert: bool) -> str:
-    """Spell a verdict out: tables are read, not decoded."""
-    return "ALERT" if alert else "ok"
+    return frame.to_html(index=index, float_format="{:.3g}".format, na_rep="n/a")
 
 
 def write_report(report: MonitoringReport, html: str, folder_uri: str) -> list[str]:
