@@ -3,24 +3,15 @@
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 import duckdb
 import pyarrow as pa
 import pyarrow.dataset as ds
 from pyarrow import fs as pafs
 
-from {{ cookiecutter.module_name }}.data.io_errors import (
-    LocationNotFoundError,
-    StorageError,
-    storage_errors,
-)
-from {{ cookiecutter.module_name }}.data.schema import (
-    EXPECTED_KINDS,
-    DataAccessError,
-    DataNotFoundError,
-    DataValidationError,
-)
+from {{ cookiecutter.module_name }}.data.io_errors import storage_errors
+from {{ cookiecutter.module_name }}.data.schema import EXPECTED_KINDS, DataValidationError
 from {{ cookiecutter.module_name }}.data.storage import (
     HTTP_SCHEMES,
     S3,
@@ -46,10 +37,6 @@ def read_errors(uri: str) -> Iterator[None]:
     try:
         with storage_errors(f"read {uri!r}"):
             yield
-    except LocationNotFoundError as error:
-        raise DataNotFoundError(str(error)) from error
-    except StorageError as error:
-        raise DataAccessError(str(error)) from error
     except (duckdb.Error, pa.ArrowException) as error:
         raise DataValidationError(f"cannot read {uri!r}: {summary(error)}") from error
 
@@ -76,37 +63,28 @@ def open_relation(
     then fails the read, naming its line.
     """
     location = parse_uri(uri)
-    if location.scheme in HTTP_SCHEMES:
-        _file_suffix(location)
-        with local_copy(location) as path:
-            yield _local_file_relation(con, path, location, sniff_every_row)
-        return
-    fs = filesystem(location)
-    info = stat(location, fs)
-    logger.debug("Reading %s (%s)", uri, info.type.name)
-    if info.type == pafs.FileType.Directory:
-        yield con.from_arrow(_folder_dataset(location, fs))
-        return
-    if location.scheme == S3 and _file_suffix(location) in PARQUET_SUFFIXES:
-        _check_size(info.size, uri)
-        yield con.from_arrow(ds.dataset(location.path, filesystem=fs, format="parquet"))
-        return
+    if location.scheme not in HTTP_SCHEMES:
+        fs = filesystem(location)
+        info = stat(location, fs)
+        logger.debug("Reading %s (%s)", uri, info.type.name)
+        if info.type == pafs.FileType.Directory:
+            yield con.from_arrow(_folder_dataset(location, fs))
+            return
+        if location.scheme == S3 and _file_suffix(location) in PARQUET_SUFFIXES:
+            _check_size(info.size, uri)
+            yield con.from_arrow(
+                ds.dataset(location.path, filesystem=fs, format="parquet")
+            )
+            return
+    # DuckDB's own readers, by extension, for a local file or a downloaded copy.
+    suffix = _file_suffix(location)
     with local_copy(location) as path:
-        yield _local_file_relation(con, path, location, sniff_every_row)
-
-
-def _local_file_relation(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    location: Location,
-    sniff_every_row: bool,
-) -> duckdb.DuckDBPyRelation:
-    """Pick DuckDB's reader by extension, the same for a file and a download."""
-    _check_size(path.stat().st_size, location.uri)
-    if _file_suffix(location) in CSV_SUFFIXES:
-        sample = {"sample_size": -1} if sniff_every_row else {}
-        return con.read_csv(str(path), header=True, **sample)
-    return con.read_parquet(str(path))
+        _check_size(path.stat().st_size, uri)
+        if suffix in PARQUET_SUFFIXES:
+            yield con.read_parquet(str(path))
+        else:
+            sample = {"sample_size": -1} if sniff_every_row else {}
+            yield con.read_csv(str(path), header=True, **sample)
 
 
 def _check_size(size: int, uri: str) -> None:
