@@ -61,7 +61,8 @@ def load_titanic(
         )
         if problem:
             raise DataValidationError(f"data at {uri!r} {problem}")
-        return _select_renamed(con, column_types)
+        # The known columns, in COLUMN_NAMES order, under the project's names.
+        return table.df().rename(columns=COLUMN_NAMES)
 
 
 def _create_table(con: duckdb.DuckDBPyConnection, uri: str, missing_hint: str) -> None:
@@ -136,16 +137,3 @@ def _bad_values(
         f"ORDER BY 1 NULLS FIRST LIMIT {MAX_SHOWN_VALUES}"
     )
     return [row[0] for row in con.execute(query, list(allowed)).fetchall()]
-
-
-def _select_renamed(
-    con: duckdb.DuckDBPyConnection,
-    column_types: dict[str, duckdb.sqltypes.DuckDBPyType],
-) -> pd.DataFrame:
-    """Keep the known columns under snake_case names, the project's convention."""
-    selected = ", ".join(
-        f'"{source}" AS {target}'
-        for source, target in COLUMN_NAMES.items()
-        if source in column_types
-    )
-    return con.execute(f"SELECT {selected} FROM {TABLE}").df()
