@@ -1,9 +1,10 @@
 """Any supported data location as one DuckDB relation: files, folders, URLs, S3."""
 
+import csv
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 import duckdb
 import pyarrow as pa
@@ -83,8 +84,53 @@ def open_relation(
         if suffix in PARQUET_SUFFIXES:
             yield con.read_parquet(str(path))
         else:
-            sample = {"sample_size": -1} if sniff_every_row else {}
-            yield con.read_csv(str(path), header=True, **sample)
+            yield _read_csv(con, path, uri, sniff_every_row)
+
+
+def _read_csv(
+    con: duckdb.DuckDBPyConnection, path: Path, uri: str, sniff_every_row: bool
+) -> duckdb.DuckDBPyRelation:
+    """Read a CSV file with DuckDB, naming the broken line of a malformed one.
+
+    On a malformed file DuckDB's sniffer either fails with a page-long message
+    or gives up and reads each line as one column: Python's csv module, run only
+    then, finds the line at fault.
+    """
+    sample = {"sample_size": -1} if sniff_every_row else {}
+    try:
+        relation = con.read_csv(str(path), header=True, **sample)
+    except duckdb.Error:
+        _refuse_malformed(path, uri)
+        raise
+    if len(relation.columns) == 1:
+        _refuse_malformed(path, uri)
+    return relation
+
+
+def _refuse_malformed(path: Path, uri: str) -> None:
+    """Refuse a CSV file whose format is broken, naming what is wrong and where."""
+    problem = _csv_problem(path)
+    if problem:
+        raise DataValidationError(f"cannot read {uri!r}: {problem}")
+
+
+def _csv_problem(path: Path) -> str | None:
+    """Find the first line that breaks the CSV format, or text that is not UTF-8."""
+    try:
+        with path.open(newline="", encoding="utf-8") as file:
+            reader = csv.reader(file, strict=True)
+            header = next(reader, [])
+            for row in reader:
+                if row and len(row) != len(header):
+                    return (
+                        f"line {reader.line_num} has {len(row)} fields, "
+                        f"the header {len(header)}"
+                    )
+    except UnicodeDecodeError:
+        return "it is not UTF-8 text: a binary file, or another encoding?"
+    except csv.Error as error:
+        return f"line {reader.line_num} is not valid CSV ({error}): check its quotes"
+    return None
 
 
 def _check_size(size: int, uri: str) -> None:
