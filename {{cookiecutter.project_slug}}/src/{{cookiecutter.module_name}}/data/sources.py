@@ -108,29 +108,23 @@ def _read_csv(
 
 
 def _refuse_malformed(path: Path, uri: str) -> None:
-    """Refuse a CSV file whose format is broken, naming what is wrong and where."""
-    problem = _csv_problem(path)
-    if problem:
-        raise DataValidationError(f"cannot read {uri!r}: {problem}")
-
-
-def _csv_problem(path: Path) -> str | None:
-    """Find the first line that breaks the CSV format, or text that is not UTF-8."""
+    """Name the first line that breaks the CSV format, or text that is not UTF-8."""
     try:
         with path.open(newline="", encoding="utf-8") as file:
             reader = csv.reader(file, strict=True)
             header = next(reader, [])
-            for row in reader:
-                if row and len(row) != len(header):
-                    return (
-                        f"line {reader.line_num} has {len(row)} fields, "
-                        f"the header {len(header)}"
-                    )
+            bad = next((row for row in reader if row and len(row) != len(header)), None)
     except UnicodeDecodeError:
-        return "it is not UTF-8 text: a binary file, or another encoding?"
+        problem = "it is not UTF-8 text: a binary file, or another encoding?"
     except csv.Error as error:
-        return f"line {reader.line_num} is not valid CSV ({error}): check its quotes"
-    return None
+        problem = f"line {reader.line_num} is not valid CSV ({error}): check its quotes"
+    else:
+        if bad is None:
+            return
+        problem = (
+            f"line {reader.line_num} has {len(bad)} fields, the header {len(header)}"
+        )
+    raise DataValidationError(f"cannot read {uri!r}: {problem}")
 
 
 def _check_size(size: int, uri: str) -> None:
