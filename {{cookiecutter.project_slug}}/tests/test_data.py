@@ -168,6 +168,34 @@ def test_empty_files(tmp_path: Path, content: str, expected: str) -> None:
         load_titanic(str(path))
 
 
+@pytest.mark.parametrize(
+    ("last_row", "expected"),
+    [
+        ("999,1,3\n", "has 3 fields, the header 12"),
+        ('999,1,3,"Cut, Mr', r"is not valid CSV \(unexpected end of data\)"),
+    ],
+)
+def test_malformed_last_row_is_named(
+    raw_frame, write_csv, last_row: str, expected: str
+) -> None:
+    """A short row or an unclosed quote is named by its line, not as lost columns."""
+    path = write_csv(raw_frame)
+    with path.open("a") as file:
+        file.write(last_row)
+    line = len(raw_frame) + 2
+    with pytest.raises(DataValidationError, match=f"line {line} {expected}"):
+        load_titanic(str(path))
+
+
+def test_binary_file_named_csv(tmp_path: Path) -> None:
+    """A binary file with a .csv name gets one short line, not the sniffer's page."""
+    path = tmp_path / "titanic.csv"
+    path.write_bytes(bytes(range(256)) * 40)
+    with pytest.raises(DataValidationError, match="is not UTF-8 text") as caught:
+        load_titanic(str(path))
+    assert len(str(caught.value)) < 200
+
+
 def test_unreadable_parquet(tmp_path: Path) -> None:
     """A file that is not really Parquet is reported as unreadable."""
     path = tmp_path / "broken.parquet"

@@ -143,55 +143,32 @@ def run(command: BaseModel) -> int:
     return run_data_command(command)
 
 
-def run_data_command(command: BaseModel) -> int:
-    """Convert, partition or copy, then log what was written and where."""
+def run_data_command(command: DataCommand) -> int:
+    """Convert, partition or copy; each job logs what it wrote and where."""
     from {{ cookiecutter.module_name }}.data.parquet import convert, partition
     from {{ cookiecutter.module_name }}.data.storage import copy
 
     if isinstance(command, PartitionCommand):
-        written = partition(command.source, command.target, command.by)
-        logger.info(
-            "Wrote %d rows in %d files (%s bytes) under %s, partitioned by %s",
-            written.rows,
-            written.files,
-            f"{written.bytes:,}",
-            written.target,
-            ", ".join(command.by),
-        )
+        partition(command.source, command.target, command.by)
     elif isinstance(command, ConvertCommand):
-        written = convert(command.source, command.target)
-        logger.info(
-            "Wrote %d rows (%s bytes) to %s",
-            written.rows,
-            f"{written.bytes:,}",
-            written.target,
-        )
+        convert(command.source, command.target)
     else:
         require_direction(command)
-        moved = copy(command.source, command.target)
-        logger.info(
-            "Copied %d file(s) (%s bytes) to %s",
-            moved.files,
-            f"{moved.bytes:,}",
-            moved.target,
-        )
+        copy(command.source, command.target)
     return EXIT_OK
 
 
-def require_direction(command: BaseModel) -> None:
+def require_direction(command: DataCommand) -> None:
     """Keep upload and download one-way, as their names promise."""
-    from {{ cookiecutter.module_name }}.data.io_errors import StorageError
-    from {{ cookiecutter.module_name }}.data.storage import S3, parse_uri
-
     upload = isinstance(command, UploadCommand)
     ends = (
         ("source", command.source, not upload),
         ("destination", command.target, upload),
     )
     for role, uri, on_s3 in ends:
-        if (parse_uri(uri).scheme == S3) != on_s3:
+        if uri.lower().startswith("s3://") != on_s3:
             kind = "an s3://bucket/key URI" if on_s3 else "a local path"
-            raise StorageError(f"the {role} must be {kind}, got {uri!r}")
+            raise CommandError(f"the {role} must be {kind}, got {uri!r}")
 
 
 def print_grid(settings: TrainSettings) -> int:

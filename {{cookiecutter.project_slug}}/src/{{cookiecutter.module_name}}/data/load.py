@@ -1,6 +1,6 @@
 """Load the Titanic data through DuckDB and reject files the model cannot use."""
 
-import logging
+from __future__ import annotations
 
 import duckdb
 import pandas as pd
@@ -15,13 +15,17 @@ from {{ cookiecutter.module_name }}.data.schema import (
 )
 from {{ cookiecutter.module_name }}.data.sources import open_relation, read_errors
 
-logger = logging.getLogger(__name__)
-
-INTEGER_TYPES = frozenset(
-    {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"}
-    | {"UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT"}
-)
-NUMERIC_TYPES = INTEGER_TYPES | {"FLOAT", "DOUBLE"}
+# The DuckDB type ids (DuckDBPyType.id) each kind of column accepts.
+INTEGER_IDS = {
+    sign + size
+    for sign in ("", "u")
+    for size in ("tinyint", "smallint", "integer", "bigint", "hugeint")
+}
+KIND_IDS = {
+    "integer": INTEGER_IDS,
+    "numeric": INTEGER_IDS | {"float", "double", "decimal"},
+    "text": {"varchar"},
+}
 
 TABLE = "titanic"
 MAX_SHOWN_VALUES = 5
@@ -39,26 +43,26 @@ def load_titanic(
     Passengers to score have no `Survived` column: `require_target=False` neither
     asks for it nor checks it, and every other rule stays the same.
     """
-    expected_kinds = _expected_kinds(require_target)
-    with duckdb.connect() as con:
-        _create_table(con, uri, missing_hint)
-        _check_not_empty(con, uri)
-        column_types = _column_types(con)
-        _check_required_columns(column_types, expected_kinds, uri)
-        _check_column_types(column_types, expected_kinds, uri)
-        _check_allowed_values(con, expected_kinds, uri)
-        return _select_renamed(con, column_types)
-
-
-def _expected_kinds(require_target: bool) -> dict[str, str]:
-    """Drop the target from the checked columns when the data is to be scored."""
-    if require_target:
-        return EXPECTED_KINDS
-    return {
+    expected_kinds = {
         column: kind
         for column, kind in EXPECTED_KINDS.items()
-        if column != TARGET_COLUMN
+        if require_target or column != TARGET_COLUMN
     }
+    with duckdb.connect() as con:
+        _create_table(con, uri, missing_hint)
+        table = con.table(TABLE)
+        column_types = dict(zip(table.columns, table.types, strict=True))
+        # The first problem found: each check relies on those before it.
+        problem = (
+            _emptiness(con)
+            or _missing_columns(column_types, expected_kinds)
+            or _mistyped_columns(column_types, expected_kinds)
+            or _unexpected_values(con, expected_kinds)
+        )
+        if problem:
+            raise DataValidationError(f"data at {uri!r} {problem}")
+        # The known columns, in COLUMN_NAMES order, under the project's names.
+        return table.df().rename(columns=COLUMN_NAMES)
 
 
 def _create_table(con: duckdb.DuckDBPyConnection, uri: str, missing_hint: str) -> None:
@@ -78,56 +82,37 @@ def _create_table(con: duckdb.DuckDBPyConnection, uri: str, missing_hint: str) -
         raise DataNotFoundError(f"{error}: {missing_hint}") from error
 
 
-def _check_not_empty(con: duckdb.DuckDBPyConnection, uri: str) -> None:
+def _emptiness(con: duckdb.DuckDBPyConnection) -> str | None:
     """Refuse a header-only file, on which nothing can be learnt."""
     (count,) = con.execute(f"SELECT count(*) FROM {TABLE}").fetchone()
-    if count == 0:
-        raise DataValidationError(f"data at {uri!r} contains no rows")
+    return "contains no rows" if count == 0 else None
 
 
-def _column_types(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Map each column to the type DuckDB inferred, as `DESCRIBE` reports it."""
-    return {row[0]: row[1] for row in con.execute(f"DESCRIBE {TABLE}").fetchall()}
-
-
-def _check_required_columns(
-    column_types: dict[str, str], expected_kinds: dict[str, str], uri: str
-) -> None:
+def _missing_columns(
+    column_types: dict[str, duckdb.sqltypes.DuckDBPyType],
+    expected_kinds: dict[str, str],
+) -> str | None:
     """Name every missing column at once, so one fix is enough."""
     missing = [column for column in expected_kinds if column not in column_types]
-    if missing:
-        raise DataValidationError(
-            f"data at {uri!r} is missing required columns: {', '.join(missing)}"
-        )
+    return f"is missing required columns: {', '.join(missing)}" if missing else None
 
 
-def _check_column_types(
-    column_types: dict[str, str], expected_kinds: dict[str, str], uri: str
-) -> None:
+def _mistyped_columns(
+    column_types: dict[str, duckdb.sqltypes.DuckDBPyType],
+    expected_kinds: dict[str, str],
+) -> str | None:
     """Catch text in numeric columns, which would break or silently skew the model."""
     problems = [
         f"{column} has type {column_types[column]}, expected {kind}"
         for column, kind in expected_kinds.items()
-        if not _has_kind(column_types[column], kind)
+        if column_types[column].id not in KIND_IDS[kind]
     ]
-    if problems:
-        raise DataValidationError(
-            f"data at {uri!r} has mistyped columns: {'; '.join(problems)}"
-        )
+    return f"has mistyped columns: {'; '.join(problems)}" if problems else None
 
 
-def _has_kind(duckdb_type: str, kind: str) -> bool:
-    """Tell whether a DuckDB type name belongs to the expected kind of values."""
-    if kind == "integer":
-        return duckdb_type in INTEGER_TYPES
-    if kind == "numeric":
-        return duckdb_type in NUMERIC_TYPES or duckdb_type.startswith("DECIMAL")
-    return duckdb_type == "VARCHAR"
-
-
-def _check_allowed_values(
-    con: duckdb.DuckDBPyConnection, expected_kinds: dict[str, str], uri: str
-) -> None:
+def _unexpected_values(
+    con: duckdb.DuckDBPyConnection, expected_kinds: dict[str, str]
+) -> str | None:
     """Reject values outside the known categories, including missing ones."""
     problems = []
     for column, allowed in ALLOWED_VALUES.items():
@@ -138,10 +123,7 @@ def _check_allowed_values(
             shown = ", ".join("NULL" if value is None else repr(value) for value in bad)
             expected = ", ".join(repr(value) for value in allowed)
             problems.append(f"{column} has values {shown} (allowed: {expected})")
-    if problems:
-        raise DataValidationError(
-            f"data at {uri!r} has unexpected values: {'; '.join(problems)}"
-        )
+    return f"has unexpected values: {'; '.join(problems)}" if problems else None
 
 
 def _bad_values(
@@ -155,15 +137,3 @@ def _bad_values(
         f"ORDER BY 1 NULLS FIRST LIMIT {MAX_SHOWN_VALUES}"
     )
     return [row[0] for row in con.execute(query, list(allowed)).fetchall()]
-
-
-def _select_renamed(
-    con: duckdb.DuckDBPyConnection, column_types: dict[str, str]
-) -> pd.DataFrame:
-    """Keep the known columns under snake_case names, the project's convention."""
-    selected = ", ".join(
-        f'"{source}" AS {target}'
-        for source, target in COLUMN_NAMES.items()
-        if source in column_types
-    )
-    return con.execute(f"SELECT {selected} FROM {TABLE}").df()

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
 
 import duckdb
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from {{ cookiecutter.module_name }}.data.io_errors import StorageError, storage_errors
+from {{ cookiecutter.module_name }}.data.io_errors import storage_errors
 from {{ cookiecutter.module_name }}.data.schema import DataValidationError
 from {{ cookiecutter.module_name }}.data.sources import (
     PARQUET_SUFFIXES,
@@ -27,6 +28,9 @@ from {{ cookiecutter.module_name }}.data.storage import (
     require_bucket,
     stat,
 )
+from {{ cookiecutter.module_name }}.errors import CommandError
+
+logger = logging.getLogger(__name__)
 
 # zstd: files about as small as gzip's, read and written several times faster.
 COMPRESSION = "zstd"
@@ -42,21 +46,11 @@ PART_NAME = "part-{i}.parquet"
 SNIFF_EVERY_ROW = False
 
 
-@dataclass(frozen=True)
-class WriteSummary:
-    """What a write produced, for the command to report."""
-
-    rows: int
-    files: int
-    bytes: int
-    target: str
-
-
-def convert(source_uri: str, target_uri: str) -> WriteSummary:
+def convert(source_uri: str, target_uri: str) -> None:
     """Rewrite a CSV (or any readable data) as one zstd-compressed Parquet file."""
     target = parse_uri(target_uri)
     if target.suffix not in PARQUET_SUFFIXES:
-        raise StorageError(
+        raise CommandError(
             f"cannot write {target_uri!r}: a Parquet file name ends in "
             f"{' or '.join(sorted(PARQUET_SUFFIXES))}"
         )
@@ -64,10 +58,7 @@ def convert(source_uri: str, target_uri: str) -> WriteSummary:
     require_bucket(target, fs, "write")
     rows = 0
     with (
-        read_errors(source_uri),
-        duckdb.connect() as con,
-        open_relation(con, source_uri, sniff_every_row=SNIFF_EVERY_ROW) as relation,
-        relation.to_arrow_reader(BATCH_ROWS) as reader,
+        _stream(source_uri) as reader,
         removed_on_failure(fs, [target.path]),
         storage_errors(f"write {target_uri!r}"),
         open_output(target, fs) as sink,
@@ -76,28 +67,24 @@ def convert(source_uri: str, target_uri: str) -> WriteSummary:
         for batch in _batches(reader, source_uri):
             writer.write_batch(batch)
             rows += batch.num_rows
-    return WriteSummary(rows, 1, stat(target, fs).size, target_uri)
+    size = f"{stat(target, fs).size:,}"
+    logger.info("Wrote %d rows (%s bytes) to %s", rows, size, target_uri)
 
 
-def partition(source_uri: str, target_uri: str, by: list[str]) -> WriteSummary:
+def partition(source_uri: str, target_uri: str, by: list[str]) -> None:
     """Split data into key=value folders, so a filter on a key skips whole files."""
     target = parse_uri(target_uri)
     fs = filesystem(target)
     require_bucket(target, fs, "write")
     if list_files(target, fs):
-        raise StorageError(
+        raise CommandError(
             f"cannot write {target_uri!r}: it already holds files; "
             "choose a new folder or delete it first"
         )
     written: list[ds.WrittenFile] = []
-    with (
-        read_errors(source_uri),
-        duckdb.connect() as con,
-        open_relation(con, source_uri, sniff_every_row=SNIFF_EVERY_ROW) as relation,
-    ):
-        keys = list(dict.fromkeys(_column(relation, name, source_uri) for name in by))
+    with _stream(source_uri) as reader:
+        keys = dict.fromkeys(_column(reader.schema, name, source_uri) for name in by)
         with (
-            relation.to_arrow_reader(BATCH_ROWS) as reader,
             removed_on_failure(fs, [target.path]),
             storage_errors(f"write {target_uri!r}"),
         ):
@@ -107,10 +94,7 @@ def partition(source_uri: str, target_uri: str, by: list[str]) -> WriteSummary:
                 schema=reader.schema,
                 filesystem=fs,
                 format="parquet",
-                partitioning=ds.partitioning(
-                    pa.schema([reader.schema.field(key) for key in keys]),
-                    flavor="hive",
-                ),
+                partitioning=ds.partitioning(pa.schema(list(keys)), flavor="hive"),
                 file_options=ds.ParquetFileFormat().make_write_options(
                     compression=COMPRESSION
                 ),
@@ -118,12 +102,26 @@ def partition(source_uri: str, target_uri: str, by: list[str]) -> WriteSummary:
                 min_rows_per_group=MIN_GROUP_ROWS,
                 file_visitor=written.append,
             )
-    return WriteSummary(
-        rows=sum(file.metadata.num_rows for file in written),
-        files=len(written),
-        bytes=sum(file.size for file in written),
-        target=target_uri,
+    logger.info(
+        "Wrote %d rows in %d files (%s bytes) under %s, partitioned by %s",
+        sum(file.metadata.num_rows for file in written),
+        len(written),
+        f"{sum(file.size for file in written):,}",
+        target_uri,
+        ", ".join(by),
     )
+
+
+@contextmanager
+def _stream(uri: str) -> Iterator[pa.RecordBatchReader]:
+    """Read any supported source in batches, through DuckDB."""
+    with (
+        read_errors(uri),
+        duckdb.connect() as con,
+        open_relation(con, uri, sniff_every_row=SNIFF_EVERY_ROW) as relation,
+        relation.to_arrow_reader(BATCH_ROWS) as reader,
+    ):
+        yield reader
 
 
 def _batches(reader: pa.RecordBatchReader, uri: str) -> Iterator[pa.RecordBatch]:
@@ -136,14 +134,13 @@ def _batches(reader: pa.RecordBatchReader, uri: str) -> Iterator[pa.RecordBatch]
         raise DataValidationError(f"cannot read {uri!r}: {summary(error)}") from error
 
 
-def _column(relation: duckdb.DuckDBPyRelation, name: str, uri: str) -> str:
+def _column(schema: pa.Schema, name: str, uri: str) -> pa.Field:
     """Find the column --by names, ignoring case, so `pclass` finds `Pclass`."""
-    for column in relation.columns:
-        if column.lower() == name.lower():
-            return column
+    for field in schema:
+        if field.name.lower() == name.lower():
+            return field
     raise DataValidationError(
-        f"no column {name!r} in {uri!r}: its columns are "
-        f"{', '.join(relation.columns)}"
+        f"no column {name!r} in {uri!r}: its columns are {', '.join(schema.names)}"
     )
 
 

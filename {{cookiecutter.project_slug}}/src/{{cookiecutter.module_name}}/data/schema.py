@@ -41,9 +41,9 @@ class DataValidationError(CommandError, ValueError):
     """The input data cannot be used for training or scoring; the message says why."""
 
 
-class DataNotFoundError(DataValidationError):
-    """The configured data location does not exist."""
-
-
 class DataAccessError(DataValidationError):
-    """The data location cannot be reached: credentials, network or URI scheme."""
+    """A location cannot be reached, read or written: credentials, network, URI."""
+
+
+class DataNotFoundError(DataAccessError):
+    """Nothing exists at the location, or its bucket does not exist."""

@@ -1,5 +1,6 @@
 """Any supported data location as one DuckDB relation: files, folders, URLs, S3."""
 
+import csv
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,17 +11,8 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 from pyarrow import fs as pafs
 
-from {{ cookiecutter.module_name }}.data.io_errors import (
-    LocationNotFoundError,
-    StorageError,
-    storage_errors,
-)
-from {{ cookiecutter.module_name }}.data.schema import (
-    EXPECTED_KINDS,
-    DataAccessError,
-    DataNotFoundError,
-    DataValidationError,
-)
+from {{ cookiecutter.module_name }}.data.io_errors import storage_errors
+from {{ cookiecutter.module_name }}.data.schema import EXPECTED_KINDS, DataValidationError
 from {{ cookiecutter.module_name }}.data.storage import (
     HTTP_SCHEMES,
     S3,
@@ -46,10 +38,6 @@ def read_errors(uri: str) -> Iterator[None]:
     try:
         with storage_errors(f"read {uri!r}"):
             yield
-    except LocationNotFoundError as error:
-        raise DataNotFoundError(str(error)) from error
-    except StorageError as error:
-        raise DataAccessError(str(error)) from error
     except (duckdb.Error, pa.ArrowException) as error:
         raise DataValidationError(f"cannot read {uri!r}: {summary(error)}") from error
 
@@ -76,37 +64,67 @@ def open_relation(
     then fails the read, naming its line.
     """
     location = parse_uri(uri)
-    if location.scheme in HTTP_SCHEMES:
-        _file_suffix(location)
-        with local_copy(location) as path:
-            yield _local_file_relation(con, path, location, sniff_every_row)
-        return
-    fs = filesystem(location)
-    info = stat(location, fs)
-    logger.debug("Reading %s (%s)", uri, info.type.name)
-    if info.type == pafs.FileType.Directory:
-        yield con.from_arrow(_folder_dataset(location, fs))
-        return
-    if location.scheme == S3 and _file_suffix(location) in PARQUET_SUFFIXES:
-        _check_size(info.size, uri)
-        yield con.from_arrow(ds.dataset(location.path, filesystem=fs, format="parquet"))
-        return
+    if location.scheme not in HTTP_SCHEMES:
+        fs = filesystem(location)
+        info = stat(location, fs)
+        logger.debug("Reading %s (%s)", uri, info.type.name)
+        if info.type == pafs.FileType.Directory:
+            yield con.from_arrow(_folder_dataset(location, fs))
+            return
+        if location.scheme == S3 and _file_suffix(location) in PARQUET_SUFFIXES:
+            _check_size(info.size, uri)
+            yield con.from_arrow(
+                ds.dataset(location.path, filesystem=fs, format="parquet")
+            )
+            return
+    # DuckDB's own readers, by extension, for a local file or a downloaded copy.
+    suffix = _file_suffix(location)
     with local_copy(location) as path:
-        yield _local_file_relation(con, path, location, sniff_every_row)
+        _check_size(path.stat().st_size, uri)
+        if suffix in PARQUET_SUFFIXES:
+            yield con.read_parquet(str(path))
+        else:
+            yield _read_csv(con, path, uri, sniff_every_row)
 
 
-def _local_file_relation(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    location: Location,
-    sniff_every_row: bool,
+def _read_csv(
+    con: duckdb.DuckDBPyConnection, path: Path, uri: str, sniff_every_row: bool
 ) -> duckdb.DuckDBPyRelation:
-    """Pick DuckDB's reader by extension, the same for a file and a download."""
-    _check_size(path.stat().st_size, location.uri)
-    if _file_suffix(location) in CSV_SUFFIXES:
-        sample = {"sample_size": -1} if sniff_every_row else {}
-        return con.read_csv(str(path), header=True, **sample)
-    return con.read_parquet(str(path))
+    """Read a CSV file with DuckDB, naming the broken line of a malformed one.
+
+    On a malformed file DuckDB's sniffer either fails with a page-long message
+    or gives up and reads each line as one column: Python's csv module, run only
+    then, finds the line at fault.
+    """
+    sample = {"sample_size": -1} if sniff_every_row else {}
+    try:
+        relation = con.read_csv(str(path), header=True, **sample)
+    except duckdb.Error:
+        _refuse_malformed(path, uri)
+        raise
+    if len(relation.columns) == 1:
+        _refuse_malformed(path, uri)
+    return relation
+
+
+def _refuse_malformed(path: Path, uri: str) -> None:
+    """Name the first line that breaks the CSV format, or text that is not UTF-8."""
+    try:
+        with path.open(newline="", encoding="utf-8") as file:
+            reader = csv.reader(file, strict=True)
+            header = next(reader, [])
+            bad = next((row for row in reader if row and len(row) != len(header)), None)
+    except UnicodeDecodeError:
+        problem = "it is not UTF-8 text: a binary file, or another encoding?"
+    except csv.Error as error:
+        problem = f"line {reader.line_num} is not valid CSV ({error}): check its quotes"
+    else:
+        if bad is None:
+            return
+        problem = (
+            f"line {reader.line_num} has {len(bad)} fields, the header {len(header)}"
+        )
+    raise DataValidationError(f"cannot read {uri!r}: {problem}")
 
 
 def _check_size(size: int, uri: str) -> None:

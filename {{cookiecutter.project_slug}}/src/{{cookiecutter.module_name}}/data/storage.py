@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
-import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -16,12 +16,11 @@ import pyarrow as pa
 from pyarrow import fs as pafs
 
 from {{ cookiecutter.module_name }}.config import S3Settings
-from {{ cookiecutter.module_name }}.data.io_errors import (
-    LocationNotFoundError,
-    StorageError,
-    storage_errors,
-)
+from {{ cookiecutter.module_name }}.data.io_errors import storage_errors
+from {{ cookiecutter.module_name }}.data.schema import DataAccessError, DataNotFoundError
 from {{ cookiecutter.module_name }}.errors import first_line
+
+logger = logging.getLogger(__name__)
 
 LOCAL = "local"
 S3 = "s3"
@@ -61,15 +60,6 @@ class Location:
         )
 
 
-@dataclass(frozen=True)
-class CopySummary:
-    """What a copy moved, for the command to report."""
-
-    files: int
-    bytes: int
-    target: str
-
-
 def parse_uri(uri: str) -> Location:
     """Tell local paths, s3:// URIs and http(s):// URLs apart; refuse other schemes.
 
@@ -82,11 +72,11 @@ def parse_uri(uri: str) -> Location:
         return Location(uri, scheme, uri)
     if scheme == S3:
         if not rest.strip("/"):
-            raise StorageError(f"no bucket in {uri!r}: expected s3://bucket/key")
+            raise DataAccessError(f"no bucket in {uri!r}: expected s3://bucket/key")
         return Location(uri, S3, rest.strip("/"))
     if scheme in (LOCAL, "file"):
         return Location(uri, LOCAL, _local_path(uri, scheme))
-    raise StorageError(f"unsupported scheme {scheme!r} in {uri!r}: use {SUPPORTED}")
+    raise DataAccessError(f"unsupported scheme {scheme!r} in {uri!r}: use {SUPPORTED}")
 
 
 def _local_path(uri: str, scheme: str) -> str:
@@ -95,7 +85,7 @@ def _local_path(uri: str, scheme: str) -> str:
     try:
         return pafs.FileSystem.from_uri(absolute)[1]
     except pa.ArrowInvalid as error:
-        raise StorageError(f"cannot use {uri!r}: {first_line(error)}") from error
+        raise DataAccessError(f"cannot use {uri!r}: {first_line(error)}") from error
 
 
 def parse_endpoint(endpoint: str) -> tuple[str, str]:
@@ -103,7 +93,7 @@ def parse_endpoint(endpoint: str) -> tuple[str, str]:
     scheme, _, host = endpoint.strip().rpartition("://")
     scheme, host = scheme.lower() or "https", host.rstrip("/")
     if scheme not in HTTP_SCHEMES or not host or "/" in host:
-        raise StorageError(
+        raise DataAccessError(
             f"AWS_S3_ENDPOINT {endpoint!r} is not host[:port] or an http(s):// URL, "
             "e.g. minio.lab.sspcloud.fr"
         )
@@ -116,7 +106,7 @@ def s3_filesystem(settings: S3Settings | None = None) -> pafs.S3FileSystem:
     secret, token = settings.aws_secret_access_key, settings.aws_session_token
     has_key = settings.aws_access_key_id is not None
     if has_key != (secret is not None):
-        raise StorageError(
+        raise DataAccessError(
             "set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither "
             "for anonymous access to public buckets"
         )
@@ -145,7 +135,7 @@ def filesystem(location: Location) -> pafs.FileSystem:
         return s3_filesystem()
     if location.scheme == LOCAL:
         return pafs.LocalFileSystem()
-    raise StorageError(
+    raise DataAccessError(
         f"{location.uri!r} is a URL: it can be read as one file, "
         "not listed or written; use a local path or an s3:// URI"
     )
@@ -157,9 +147,7 @@ def stat(location: Location, fs: pafs.FileSystem) -> pafs.FileInfo:
         info = fs.get_file_info(location.path)
     if info.type == pafs.FileType.NotFound:
         require_bucket(location, fs, "read")
-        raise LocationNotFoundError(
-            f"cannot read {location.uri!r}: no such file or folder"
-        )
+        raise DataNotFoundError(f"cannot read {location.uri!r}: no such file or folder")
     return info
 
 
@@ -171,7 +159,7 @@ def require_bucket(location: Location, fs: pafs.FileSystem, action: str) -> None
     with storage_errors(f"{action} {location.uri!r}"):
         missing = fs.get_file_info(bucket).type == pafs.FileType.NotFound
     if missing:
-        raise LocationNotFoundError(
+        raise DataNotFoundError(
             f"cannot {action} {location.uri!r}: bucket {bucket!r} does not exist"
         )
 
@@ -221,7 +209,7 @@ def removed_on_failure(fs: pafs.FileSystem, paths: list[str]) -> Iterator[None]:
         raise
 
 
-def copy(source_uri: str, target_uri: str) -> CopySummary:
+def copy(source_uri: str, target_uri: str) -> None:
     """Copy a file or a whole folder between disk and S3, as `cp -r` would.
 
     A file copied to an existing folder, or to a URI ending in `/`, keeps its
@@ -230,7 +218,10 @@ def copy(source_uri: str, target_uri: str) -> CopySummary:
     """
     source, target = parse_uri(source_uri), parse_uri(target_uri)
     files = _copy(source, target, f"copy {source_uri!r} to {target_uri!r}")
-    return CopySummary(len(files), sum(file.size for file in files), target_uri)
+    size = sum(file.size for file in files)
+    logger.info(
+        "Copied %d file(s) (%s bytes) to %s", len(files), f"{size:,}", target_uri
+    )
 
 
 def _copy(source: Location, target: Location, action: str) -> list[pafs.FileInfo]:
@@ -240,7 +231,7 @@ def _copy(source: Location, target: Location, action: str) -> list[pafs.FileInfo
     is_folder = info.type == pafs.FileType.Directory
     files = list_files(source, source_fs) if is_folder else [info]
     if not files:
-        raise StorageError(f"cannot copy {source.uri!r}: the folder has no file")
+        raise DataAccessError(f"cannot copy {source.uri!r}: the folder has no file")
     require_bucket(target, target_fs, "write")
     if not is_folder and _is_folder(target, target_fs):
         target = target.child(source.name)
