@@ -283,7 +283,7 @@ def find_errors(answers: dict[str, object]) -> list[str]:
             tainted.add(name)
             consequences.add(name)
     return [
-        f"error: {name} = {answers[name]!r} {problem}."
+        f"error: {name} = {answers.get(name)!r} {problem}."
         for name, problem in problems.items()
         if name not in consequences
     ]
