@@ -41,6 +41,7 @@ FILES_ONLY_WHEN: dict[str, dict[str, tuple[object, ...]]] = {
     "deployment/base/ingress.yaml": WITH_API,
     "deployment/base/monitoring-cronjob.yaml": {**WITH_API, "data_storage": ("s3",)},
     "deployment/base/service.yaml": WITH_API,
+    "deployment/base/network-policy.yaml": WITH_API,
     "argocd": {"deployment": ("argocd",)},
 }
 

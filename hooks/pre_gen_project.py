@@ -11,13 +11,23 @@ import json
 import keyword
 import re
 import sys
+import unicodedata
 from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+from cookiecutter.environment import StrictEnvironment
+from cookiecutter.prompt import render_variable
+from jinja2.exceptions import UndefinedError
 
 ANSWERS_JSON = r"""{{ cookiecutter | tojson }}"""
 
 SLUG_PATTERN = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 MODULE_PATTERN = re.compile(r"[a-z_][a-z0-9_]*")
-EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
+# RFC 5322's dot-atom on both sides: no quotes, backslashes, spaces or brackets,
+# which would need quoting in the project's metadata and in git's author line.
+EMAIL_ATOM = r"[\w!#$%&'*+/=?^`{|}~-]+"
+EMAIL_PATTERN = re.compile(rf"{EMAIL_ATOM}(\.{EMAIL_ATOM})*@[\w-]+(\.[\w-]+)+")
 GITHUB_OWNER_PATTERN = re.compile(r"[A-Za-z0-9]+(-[A-Za-z0-9]+)*")
 DNS_LABEL = r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
 NAMESPACE_PATTERN = re.compile(DNS_LABEL)
@@ -27,41 +37,21 @@ MAX_SLUG_LENGTH = 63  # a Kubernetes name (DNS-1123 label) and an image name
 MAX_MODULE_LENGTH = 30  # keeps every import of the package within the line length
 MAX_GITHUB_OWNER_LENGTH = 39
 
-# Top-level modules the baked project imports or creates itself: a package with
-# one of these names would shadow it and break the project at import time.
-RESERVED_MODULES = frozenset(
-    {
-        "app",
-        "black",
-        "boto3",
-        "duckdb",
-        "fastapi",
-        "fsspec",
-        "httpx",
-        "joblib",
-        "main",
-        "matplotlib",
-        "mlflow",
-        "numpy",
-        "pandas",
-        "pre_commit",
-        "pyarrow",
-        "pydantic",
-        "pydantic_settings",
-        "pytest",
-        "requests",
-        "ruff",
-        "s3fs",
-        "scipy",
-        "sklearn",
-        "src",
-        "starlette",
-        "test",  # the standard library's own test package, absent from its name list
-        "tests",
-        "uvicorn",
-        "yaml",
-    }
-)
+MAX_NAME_LENGTH = MAX_SLUG_LENGTH  # the slug is made from the name
+# Characters no single line of TOML, YAML, JSON or Markdown may hold raw:
+# controls, lone surrogates, line and paragraph separators, and U+FFFE/U+FFFF.
+UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+NONCHARACTERS = "\ufffe\uffff"
+
+# The standard library, and its own test package, absent from its name list.
+STDLIB_MODULES = sys.stdlib_module_names | {"test"}
+# Folders whose modules import each other by bare name (scripts and pytest put
+# their folder first on sys.path), so a package named like one would be hidden.
+SCRIPT_FOLDERS = (".", "benchmarks", "tests")
+# Distributions whose import name is not their normalised distribution name.
+IMPORT_NAMES = {"scikit-learn": "sklearn", "mlflow-skinny": "mlflow"}
+REQUIREMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+DEFAULT_REFERENCE = re.compile(r"cookiecutter\.(\w+)")
 
 TEXT_ANSWERS = ("project_name", "description", "author_name")
 BOOLEAN_ANSWERS = ("include_api", "init_git", "create_venv")
@@ -86,8 +76,11 @@ def check_slug(slug: str) -> str | None:
     return None
 
 
-def check_module_name(name: str) -> str | None:
-    """Keep the package importable and from hiding a module the project needs."""
+def check_module_name(name: str, taken: frozenset[str] = frozenset()) -> str | None:
+    """Keep the package importable and from hiding a module the project needs.
+
+    ``taken`` holds the names the baked project installs or creates itself.
+    """
     if len(name) > MAX_MODULE_LENGTH:
         return f"must be at most {MAX_MODULE_LENGTH} characters"
     if not MODULE_PATTERN.fullmatch(name):
@@ -97,10 +90,10 @@ def check_module_name(name: str) -> str | None:
         )
     if keyword.iskeyword(name) or keyword.issoftkeyword(name):
         return "is a Python keyword; choose another name"
-    if name in sys.stdlib_module_names:
+    if name in STDLIB_MODULES:
         return "shadows a module of the Python standard library; choose another name"
-    if name in RESERVED_MODULES:
-        return "shadows a module the project depends on; choose another name"
+    if name in taken:
+        return "shadows a module the project installs or contains; choose another name"
     return None
 
 
@@ -147,9 +140,24 @@ def check_text(text: str) -> str | None:
     """Allow any one-line text: quotes and backslashes are escaped where used."""
     if not text.strip():
         return "must not be empty"
-    if any(ord(char) < 32 or ord(char) == 127 for char in text):
-        return "must be a single line without control characters"
+    if any(
+        unicodedata.category(char) in UNPRINTABLE_CATEGORIES or char in NONCHARACTERS
+        for char in text
+    ):
+        return "must be a single line of printable characters"
     return None
+
+
+def check_project_name(name: str) -> str | None:
+    """The slug, and so the project's folder, is made from the name's letters."""
+    problem = check_text(name)
+    if problem is None and len(name) > MAX_NAME_LENGTH:
+        problem = (
+            f"must be at most {MAX_NAME_LENGTH} characters, as the slug made from it"
+        )
+    if problem is None and not any(char.isalnum() for char in name):
+        problem = "must contain a letter or a digit (the slug is made from them)"
+    return problem
 
 
 FORMAT_CHECKS: dict[str, Callable[[str], str | None]] = {
@@ -160,6 +168,7 @@ FORMAT_CHECKS: dict[str, Callable[[str], str | None]] = {
     "k8s_namespace": check_namespace,
     "ingress_host": check_ingress_host,
     **dict.fromkeys(TEXT_ANSWERS, check_text),
+    "project_name": check_project_name,
 }
 
 
@@ -174,17 +183,110 @@ def check_value_type(name: str, value: object) -> str | None:
     return None
 
 
-def find_errors(answers: dict[str, object]) -> list[str]:
-    """Return one line per refused answer, naming the answer, its value and the rule."""
-    errors = []
-    for name in (*FORMAT_CHECKS, *BOOLEAN_ANSWERS, *CHOICE_ANSWERS):
+def template_dir(answers: dict[str, object]) -> Path | None:
+    """The template's folder: cookiecutter passes it, cruft passes a local path."""
+    for key in ("_repo_dir", "_template"):
+        value = answers.get(key)
+        if isinstance(value, str) and (Path(value) / "cookiecutter.json").is_file():
+            return Path(value)
+    return None
+
+
+def normalise(distribution: str) -> str:
+    """A distribution's name as PyPI compares it (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", distribution).lower()
+
+
+def requirement_modules(requirements: Path) -> dict[str, str]:
+    """Map each distribution a requirements file names to its import name."""
+    modules = {}
+    for line in requirements.read_text().splitlines():
+        match = REQUIREMENT_NAME.match(line.strip())
+        if match:
+            distribution = normalise(match.group())
+            modules[distribution] = IMPORT_NAMES.get(
+                distribution, distribution.replace("-", "_")
+            )
+    return modules
+
+
+def taken_modules(template: Path | None) -> frozenset[str]:
+    """Import names of the baked project's requirements, folders and scripts.
+
+    They are read from the template itself, so that adding a dependency or a
+    module to the project refuses its name without touching this hook.
+    """
+    if template is None:
+        return frozenset()
+    project = next(template.glob("*cookiecutter.project_slug*"))
+    names = {
+        path.name
+        for path in project.iterdir()
+        if path.is_dir() and not path.name.startswith((".", "{"))
+    }
+    for folder in SCRIPT_FOLDERS:
+        names.update(path.stem for path in project.glob(f"{folder}/*.py"))
+    for requirements in project.glob("requirements*.txt"):
+        names.update(requirement_modules(requirements).values())
+    return frozenset(names)
+
+
+def derived_from(answers: dict[str, object], template: Path | None) -> dict[str, set]:
+    """Map each answer left at its cookiecutter.json default to the answers it reads.
+
+    The default is rendered again with cookiecutter's own environment: an answer
+    equal to it was derived, not typed.
+    """
+    if template is None:
+        return {}
+    defaults = json.loads((template / "cookiecutter.json").read_text())
+    environment = StrictEnvironment(context={"cookiecutter": defaults})
+    sources = {}
+    for name, default in defaults.items():
+        if not isinstance(default, str) or not DEFAULT_REFERENCE.search(default):
+            continue
+        try:
+            rendered = render_variable(environment, default, answers)
+        except UndefinedError:
+            continue
+        if rendered == answers.get(name):
+            sources[name] = set(DEFAULT_REFERENCE.findall(default))
+    return sources
+
+
+def find_problems(answers: dict[str, object], taken: frozenset[str]) -> dict:
+    """Map each refused answer to the rule it breaks."""
+    checks = {**FORMAT_CHECKS, "module_name": partial(check_module_name, taken=taken)}
+    problems = {}
+    for name in (*checks, *BOOLEAN_ANSWERS, *CHOICE_ANSWERS):
         value = answers.get(name)
         problem = check_value_type(name, value)
-        if problem is None and name in FORMAT_CHECKS:
-            problem = FORMAT_CHECKS[name](value)
+        if problem is None and name in checks:
+            problem = checks[name](value)
         if problem is not None:
-            errors.append(f"error: {name} = {value!r} {problem}.")
-    return errors
+            problems[name] = problem
+    return problems
+
+
+def find_errors(answers: dict[str, object]) -> list[str]:
+    """Return one line per refused answer, naming the answer, its value and the rule.
+
+    An answer derived from a refused one, even through another derived answer, is
+    left out: fixing the root fixes it, and cookiecutter's traceback follows.
+    """
+    template = template_dir(answers)
+    problems = find_problems(answers, taken_modules(template))
+    tainted = set(problems)
+    consequences = set()
+    for name, reads in derived_from(answers, template).items():
+        if reads & tainted:
+            tainted.add(name)
+            consequences.add(name)
+    return [
+        f"error: {name} = {answers.get(name)!r} {problem}."
+        for name, problem in problems.items()
+        if name not in consequences
+    ]
 
 
 def main(answers: dict[str, object]) -> int:

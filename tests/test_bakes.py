@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
+import shutil
 import subprocess
 import tomllib
 from collections.abc import Iterable
@@ -100,6 +101,24 @@ def test_ruff_and_black_are_clean(bakery, answers):
             command, cwd=project, capture_output=True, text=True, check=False
         )
         assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_lint_does_not_depend_on_data_folders(bakery, answers, tmp_path):
+    """The README's data/raw/titanic.csv must not change ruff's verdict, as in CI."""
+    project = tmp_path / "project"
+    shutil.copytree(
+        bakery.bake(answers).path,
+        project,
+        ignore=shutil.ignore_patterns(".venv", ".git"),
+    )
+    (project / "data" / "raw").mkdir(parents=True)
+    completed = subprocess.run(
+        ["ruff", "check", "--no-cache", "."],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    assert completed.returncode == 0, completed.stdout
 
 
 def test_structured_files_parse(bakery, answers):

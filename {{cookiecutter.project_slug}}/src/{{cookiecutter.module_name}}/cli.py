@@ -87,7 +87,7 @@ class GridCommand(TrainSettings):
 
 
 class Commands(BaseSettings):
-    """Train, score, prepare data and monitor the {{ cookiecutter.project_name }} model."""
+    """Train, score, prepare data and monitor this project's model."""
 
     model_config = SettingsConfigDict(
         cli_prog_name="{{ cookiecutter.project_slug }}",
