@@ -134,7 +134,8 @@ def test_unreachable_server_is_reported_quickly(start_app, caplog) -> None:
     """
     started = time.monotonic()
     client = start_app(mlflow_tracking_uri=UNREACHABLE)
-    assert time.monotonic() - started < 30
+    # MLflow's default retries take minutes; 60 s leaves room for a busy machine.
+    assert time.monotonic() - started < 60
     answers = [
         client.get("/ready"),
         client.post("/predict", json=PASSENGER_EXAMPLE),
