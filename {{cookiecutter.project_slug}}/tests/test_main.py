@@ -207,12 +207,16 @@ def test_unreachable_server_subprocess_has_no_traceback(
     assert (tmp_path / "models" / "model.joblib").exists()
 
 
-def test_param_grid_names_the_unknown_parameter(titanic_csv: Path, caplog) -> None:
-    """A grid naming no parameter of the estimator is refused before any fit."""
-    argv = ["--data-uri", str(titanic_csv), "--param-grid", '{"no_such": [1]}']
+@pytest.mark.parametrize(
+    ("grid", "named"),
+    [({"no_such": [1]}, "'no_such'"), ({next(iter(TINY_GRID)): []}, "non-empty")],
+)
+def test_param_grid_names_the_wrong_entry(titanic_csv: Path, grid, named, caplog):
+    """An unknown parameter or an empty list is refused before any fit."""
+    argv = ["--data-uri", str(titanic_csv), "--param-grid", json.dumps(grid)]
     assert main.main(argv) == 2
     error = only_error(caplog)
-    assert "PARAM_GRID" in error and "'no_such'" in error
+    assert "PARAM_GRID" in error and named in error
 
 
 def test_grid_command_lists_every_point(tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ from {{ cookiecutter.module_name }}.monitoring.reference import (
 )
 from {{ cookiecutter.module_name }}.training.evaluate import evaluate
 from {{ cookiecutter.module_name }}.training.search import search_best_model
-from {{ cookiecutter.module_name }}.training.settings import TrainSettings
+from {{ cookiecutter.module_name }}.training.settings import TEST_METRICS, TrainSettings
 
 if TYPE_CHECKING:
     from {{ cookiecutter.module_name }}.training.promotion import Promotion
@@ -48,9 +48,7 @@ class TrainingResult:
     best_params: dict
     cv_score: float
     metrics: dict
-    model_path: Path
-    metrics_path: Path
-    reference_path: Path
+    model_dir: Path
     registered_version: str | None = None
     promotion: Promotion | None = None
 
@@ -77,14 +75,7 @@ def train(settings: TrainSettings) -> TrainingResult:
         settings.cv_folds,
         settings.scoring,
     )
-    search = search_best_model(
-        split.x_train,
-        split.y_train,
-        param_grid=settings.search_grid,
-        cv_folds=settings.cv_folds,
-        scoring=settings.scoring,
-        random_state=settings.random_state,
-    )
+    search = search_best_model(split.x_train, split.y_train, settings)
     logger.info(
         "Best params %s, CV %s %.4f",
         search.best_params_,
@@ -121,22 +112,11 @@ def _save_artifacts(
 
     The model serves, the report is for review, the profile for drift monitoring.
     """
-    settings.model_dir.mkdir(parents=True, exist_ok=True)
-    model_path = settings.model_dir / MODEL_FILE
-    metrics_path = settings.model_dir / METRICS_FILE
-    reference_path = settings.model_dir / REFERENCE_FILE
-    joblib.dump(search.best_estimator_, model_path)
-    reference = build_reference(
-        search.best_estimator_, x_train, random_state=settings.random_state
-    )
-    save_reference(reference, reference_path)
     result = TrainingResult(
         best_params=search.best_params_,
         cv_score=float(search.best_score_),
         metrics=metrics,
-        model_path=model_path,
-        metrics_path=metrics_path,
-        reference_path=reference_path,
+        model_dir=settings.model_dir,
     )
     report = {
         "metrics": metrics,
@@ -147,7 +127,15 @@ def _save_artifacts(
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "package_version": __version__,
     }
-    metrics_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    settings.model_dir.mkdir(parents=True, exist_ok=True)
+    joblib.dump(search.best_estimator_, settings.model_dir / MODEL_FILE)
+    reference = build_reference(
+        search.best_estimator_, x_train, random_state=settings.random_state
+    )
+    save_reference(reference, settings.model_dir / REFERENCE_FILE)
+    (settings.model_dir / METRICS_FILE).write_text(
+        json.dumps(report, indent=2) + "\n", encoding="utf-8"
+    )
     return result
 
 
@@ -164,29 +152,20 @@ def _track(
     from {{ cookiecutter.module_name }}.training import tracking
 
     try:
-        return tracking.log_training(
-            search, metrics, split, settings, saved.reference_path
-        )
+        return tracking.log_training(search, metrics, split, settings)
     except TRACKING_FAILURES as error:
         raise TrackingError(
             f"cannot log to MLflow at {settings.mlflow_tracking_uri}: "
-            f"{first_line(error)}; the trained model was kept at {saved.model_path}"
+            f"{first_line(error)}; the trained model was kept at "
+            f"{saved.model_dir / MODEL_FILE}"
         ) from error
 
 
 def log_result(result: TrainingResult) -> None:
     """Report the numbers and where the artifacts are, for the person at the shell."""
-    metrics = result.metrics
-    logger.info(
-        "Test accuracy %.4f, precision %.4f, recall %.4f, F1 %.4f, ROC AUC %.4f",
-        metrics["accuracy"],
-        metrics["precision"],
-        metrics["recall"],
-        metrics["f1"],
-        metrics["roc_auc"],
-    )
-    logger.info("Model saved to %s", result.model_path)
-    logger.info("Metrics saved to %s", result.metrics_path)
+    scores = ", ".join(f"{name} {result.metrics[name]:.4f}" for name in TEST_METRICS)
+    logger.info("Test %s", scores)
+    logger.info("Model, metrics and reference profile saved in %s", result.model_dir)
     if result.promotion is None:
         logger.info("Tracking off: nothing logged to MLflow")
         return
