@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
+import tempfile
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,9 +18,10 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 
 from {{ cookiecutter.module_name }} import __version__
 from {{ cookiecutter.module_name }}.config import REFERENCE_FILE
+from {{ cookiecutter.module_name }}.data.io_errors import StorageError
 from {{ cookiecutter.module_name }}.data.load import load_titanic
 from {{ cookiecutter.module_name }}.data.schema import DataValidationError
-from {{ cookiecutter.module_name }}.errors import TrackingError, first_line
+from {{ cookiecutter.module_name }}.errors import SaveError, TrackingError, first_line
 from {{ cookiecutter.module_name }}.features import (
     TARGET,
     DataSplit,
@@ -127,16 +130,36 @@ def _save_artifacts(
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "package_version": __version__,
     }
-    settings.model_dir.mkdir(parents=True, exist_ok=True)
-    joblib.dump(search.best_estimator_, settings.model_dir / MODEL_FILE)
     reference = build_reference(
         search.best_estimator_, x_train, random_state=settings.random_state
     )
-    save_reference(reference, settings.model_dir / REFERENCE_FILE)
-    (settings.model_dir / METRICS_FILE).write_text(
-        json.dumps(report, indent=2) + "\n", encoding="utf-8"
-    )
+    try:
+        _write_set(settings.model_dir, search.best_estimator_, report, reference)
+    except (OSError, StorageError) as error:
+        raise SaveError(
+            f"cannot save the model in {settings.model_dir}: {first_line(error)}; "
+            "the files already there were kept"
+        ) from None
     return result
+
+
+def _write_set(model_dir: Path, model, report: dict, reference: pd.DataFrame) -> None:
+    """Write the three files to a hidden folder, then move them in together.
+
+    A full disk or a crash fails before anything is moved, so model_dir keeps
+    its last good set whole, never a truncated model beside stale files.
+    Renames within one folder need no space, and each replaces its file at once.
+    """
+    model_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".incomplete-", dir=model_dir) as folder:
+        staging = Path(folder)
+        joblib.dump(model, staging / MODEL_FILE)
+        save_reference(reference, staging / REFERENCE_FILE)
+        (staging / METRICS_FILE).write_text(
+            json.dumps(report, indent=2) + "\n", encoding="utf-8"
+        )
+        for name in (MODEL_FILE, REFERENCE_FILE, METRICS_FILE):
+            os.replace(staging / name, model_dir / name)
 
 
 def _track(
