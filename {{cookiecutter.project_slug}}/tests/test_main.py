@@ -2,6 +2,9 @@
 
 import json
 import logging
+import resource
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -25,6 +28,8 @@ from tests.conftest import FAST_TRAINING, FIRST_POINT, TINY_GRID
 # Tests about training alone skip MLflow: faster, and no store to clean up.
 LOCAL_ONLY = [*FAST_TRAINING, "--no-tracking"]
 UNREACHABLE = "http://127.0.0.1:9"
+# A file size limit (`ulimit -f`) below any model's size: a disk that fills up.
+FULL_DISK = 10_000
 
 
 pytestmark = pytest.mark.usefixtures("isolated_settings")
@@ -69,6 +74,27 @@ def test_too_few_rows_per_class(raw_frame, write_csv, caplog) -> None:
     path = write_csv(raw_frame.head(6))
     assert main.main(["--data-uri", str(path), *LOCAL_ONLY]) == 2
     assert "needs at least" in caplog.text
+
+
+def test_failed_save_keeps_the_last_good_set(titanic_csv: Path, tmp_path: Path):
+    """A save that fails midway leaves the previous files whole, and says why."""
+    argv = ["--data-uri", str(titanic_csv), *LOCAL_ONLY]
+    assert main.main(argv) == 0
+    models = tmp_path / "models"
+    before = {path.name: path.read_bytes() for path in models.iterdir()}
+    completed = subprocess.run(
+        [sys.executable, str(MAIN_SCRIPT), *argv],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        preexec_fn=lambda: resource.setrlimit(
+            resource.RLIMIT_FSIZE, (FULL_DISK, FULL_DISK)
+        ),
+    )
+    assert "cannot save the model" in only_error_line(completed, exit_code=5)
+    assert {path.name: path.read_bytes() for path in models.iterdir()} == before
 
 
 def test_cli_flags_override_environment(
@@ -207,12 +233,16 @@ def test_unreachable_server_subprocess_has_no_traceback(
     assert (tmp_path / "models" / "model.joblib").exists()
 
 
-def test_param_grid_names_the_unknown_parameter(titanic_csv: Path, caplog) -> None:
-    """A grid naming no parameter of the estimator is refused before any fit."""
-    argv = ["--data-uri", str(titanic_csv), "--param-grid", '{"no_such": [1]}']
+@pytest.mark.parametrize(
+    ("grid", "named"),
+    [({"no_such": [1]}, "'no_such'"), ({next(iter(TINY_GRID)): []}, "non-empty")],
+)
+def test_param_grid_names_the_wrong_entry(titanic_csv: Path, grid, named, caplog):
+    """An unknown parameter or an empty list is refused before any fit."""
+    argv = ["--data-uri", str(titanic_csv), "--param-grid", json.dumps(grid)]
     assert main.main(argv) == 2
     error = only_error(caplog)
-    assert "PARAM_GRID" in error and "'no_such'" in error
+    assert "PARAM_GRID" in error and named in error
 
 
 def test_grid_command_lists_every_point(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from {{ cookiecutter.module_name }}.training.search import (
     build_pipeline,
     search_best_model,
 )
+from {{ cookiecutter.module_name }}.training.settings import TrainSettings
 
 from tests.conftest import TINY_GRID
 
@@ -73,14 +74,10 @@ def test_search_space_names_parameters_of_the_estimator() -> None:
 def test_search_picks_from_the_grid(titanic_frame: pd.DataFrame) -> None:
     """best_params_ are drawn from the grid and the winner is refitted."""
     features, target = split_features_target(titanic_frame)
-    search = search_best_model(
-        features,
-        target,
-        param_grid=TINY_GRID,
-        cv_folds=2,
-        scoring="f1",
-        random_state=0,
+    settings = TrainSettings(
+        _env_file=None, param_grid=TINY_GRID, cv_folds=2, scoring="f1", random_state=0
     )
+    search = search_best_model(features, target, settings)
     for name, values in TINY_GRID.items():
         assert search.best_params_[f"classifier__{name}"] in values
     assert len(search.cv_results_["params"]) == 2

@@ -10,6 +10,7 @@ import pytest
 from mlflow import MlflowClient
 from sklearn.model_selection import ParameterGrid
 
+from {{ cookiecutter.module_name }} import __version__
 from {{ cookiecutter.module_name }}.config import REFERENCE_FILE
 from {{ cookiecutter.module_name }}.data.load import load_titanic
 from {{ cookiecutter.module_name }}.features import (
@@ -24,7 +25,6 @@ from {{ cookiecutter.module_name }}.training.promotion import (
     choose_alias,
 )
 from {{ cookiecutter.module_name }}.training.settings import TrainSettings
-from {{ cookiecutter.module_name }}.training.tracking import git_commit
 
 from tests.cli_helpers import PROJECT_ROOT, run_command
 from tests.conftest import TINY_GRID
@@ -124,7 +124,7 @@ def test_parent_run_has_params_metrics_and_tags(
         assert run.data.metrics[f"test_{name}"] == pytest.approx(result.metrics[name])
     assert run.data.tags["data_uri"] == str(trained_store.good_csv)
     assert run.data.tags["promotion.alias"] == CHAMPION
-    assert run.data.tags.get("git_commit") == git_commit()
+    assert run.data.tags["package_version"] == __version__
 
 
 def test_parent_run_has_png_plots(
@@ -202,15 +202,11 @@ def test_choose_alias(score, champion_version, champion_score, expected) -> None
     assert choose_alias(score, champion_version, champion_score) == expected
 
 
-def test_git_commit_outside_a_repository(tmp_path: Path) -> None:
-    """No git checkout: no commit tag rather than an error."""
-    assert git_commit(tmp_path) is None
-
-
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
-def test_git_commit_inside_a_repository(tmp_path: Path) -> None:
-    """In a checkout, the tag is the HEAD commit."""
+def test_run_from_a_checkout_records_its_commit(tmp_path: Path) -> None:
+    """MLflow tags the commit of the script that trained, which the runs rely on."""
     env = {
+        **os.environ,
         "GIT_AUTHOR_NAME": "t",
         "GIT_AUTHOR_EMAIL": "t@example.com",
         "GIT_COMMITTER_NAME": "t",
@@ -218,7 +214,20 @@ def test_git_commit_inside_a_repository(tmp_path: Path) -> None:
     }
     for command in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "x"]):
         subprocess.run(["git", *command], cwd=tmp_path, env=env, check=True)
-    assert len(git_commit(tmp_path)) == 40
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True, text=True
+    ).stdout.strip()
+    # A script of the checkout, as main.py is: MLflow looks where it lives.
+    (tmp_path / "probe.py").write_text(
+        "import mlflow\n"
+        "mlflow.set_tracking_uri('sqlite:///mlflow.db')\n"
+        "mlflow.set_experiment('probe')\n"
+        "with mlflow.start_run() as run:\n"
+        "    pass\n"
+        "print(mlflow.get_run(run.info.run_id).data.tags['mlflow.source.git.commit'])\n"
+    )
+    completed = run_command("probe.py", cwd=tmp_path)
+    assert completed.stdout.strip() == head, completed.stderr
 
 
 def test_mlflow_is_imported_only_when_tracking() -> None:

@@ -5,12 +5,11 @@ field is an environment variable (or a `.env` line) of the same name in
 capitals, and a flag of the command line in kebab case.
 """
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, CliSuppress, SettingsConfigDict
 
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Written by the API and read by the monitoring: one name for both.
 PREDICTION_LOG_PATH = "logs/predictions.jsonl"
 # Written by training beside the model, read by the monitoring.
@@ -34,18 +33,15 @@ class ProjectSettings(BaseSettings):
         protected_namespaces=("settings_",),
     )
 
-    log_level: str = Field(
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
         default="INFO", description="DEBUG, INFO, WARNING, ERROR or CRITICAL."
     )
 
     @field_validator("log_level", mode="before")
     @classmethod
-    def check_log_level(cls, value: Any) -> str:
+    def upper_case(cls, value: Any) -> str:
         """Normalise the level name so that `info` works as well as `INFO`."""
-        level = str(value).upper()
-        if level not in LOG_LEVELS:
-            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
-        return level
+        return str(value).upper()
 
 
 class MlflowSettings(ProjectSettings):
@@ -127,14 +123,10 @@ class S3Settings(BaseSettings):
         "AWS itself when unset.",
     )
 
-    @field_validator(
+    _blank_is_unset = field_validator(
         "aws_access_key_id",
         "aws_secret_access_key",
         "aws_session_token",
         "aws_s3_endpoint",
         mode="before",
-    )
-    @classmethod
-    def empty_is_unset(cls, value: Any) -> Any:
-        """Read `AWS_SESSION_TOKEN=` as no token, as shells and .env files write it."""
-        return None if value == "" else value
+    )(blank_is_none)

@@ -12,6 +12,7 @@ EXIT_INVALID_INPUT = 2  # settings, arguments or data refused: one error line sa
 EXIT_TRACKING_FAILED = 3  # MLflow could not record or provide what was asked
 # The drift report crossed a threshold: "look at the report", not "the job broke".
 EXIT_ALERT = 4
+EXIT_SAVE_FAILED = 5  # the model could not be written: the last good one was kept
 
 
 class CommandError(Exception):
@@ -24,6 +25,12 @@ class TrackingError(CommandError):
     """MLflow could not record a run or provide a model."""
 
     exit_code = EXIT_TRACKING_FAILED
+
+
+class SaveError(CommandError):
+    """The trained model could not be written to disk (full, or read-only)."""
+
+    exit_code = EXIT_SAVE_FAILED
 
 
 def configure_logging(level: str) -> None:

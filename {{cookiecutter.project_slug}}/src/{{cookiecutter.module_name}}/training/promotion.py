@@ -26,11 +26,6 @@ class Promotion:
     champion_score: float | None
     alias: str
 
-    @property
-    def promoted(self) -> bool:
-        """Tell whether the new version became the champion."""
-        return self.alias == CHAMPION
-
     def summary(self) -> str:
         """Say in one line what happened and why, for the person at the shell."""
         head = f"{self.model_name} version {self.version} is {self.alias}"
@@ -39,7 +34,7 @@ class Promotion:
         previous = (
             "unknown" if self.champion_score is None else f"{self.champion_score:.4f}"
         )
-        verb = "beats" if self.promoted else "does not beat"
+        verb = "beats" if self.alias == CHAMPION else "does not beat"
         return (
             f"{head}: test {self.metric} {self.score:.4f} {verb} champion "
             f"version {self.champion_version} at {previous}"
@@ -47,16 +42,12 @@ class Promotion:
 
     def tags(self) -> dict[str, str]:
         """Record the decision on the run and the model version, for later audits."""
-        tags = {
-            "promotion.alias": self.alias,
-            "promotion.metric": self.metric,
-            "promotion.score": repr(self.score),
+        decision = ("alias", "metric", "score", "champion_version", "champion_score")
+        return {
+            f"promotion.{name}": str(getattr(self, name))
+            for name in decision
+            if getattr(self, name) is not None
         }
-        if self.champion_version is not None:
-            tags["promotion.champion_version"] = self.champion_version
-        if self.champion_score is not None:
-            tags["promotion.champion_score"] = repr(self.champion_score)
-        return tags
 
 
 def promote_if_better(

@@ -6,6 +6,7 @@ from sklearn.pipeline import Pipeline
 
 from {{ cookiecutter.module_name }}.features import build_preprocessing
 from {{ cookiecutter.module_name }}.model import build_estimator
+from {{ cookiecutter.module_name }}.training.settings import TrainSettings
 
 # The estimator's step in the pipeline: its parameters are searched as
 # "classifier__<name>", which tracking shows without the prefix.
@@ -24,19 +25,16 @@ def build_pipeline(random_state: int) -> Pipeline:
 
 
 def search_best_model(
-    features: pd.DataFrame,
-    target: pd.Series,
-    param_grid: dict[str, list],
-    cv_folds: int,
-    scoring: str,
-    random_state: int,
+    features: pd.DataFrame, target: pd.Series, settings: TrainSettings
 ) -> GridSearchCV:
     """Try every point of the grid by stratified cross-validation, then refit."""
+    grid = settings.search_grid
+    seed = settings.random_state
     search = GridSearchCV(
-        build_pipeline(random_state),
-        param_grid={PARAM_PREFIX + name: values for name, values in param_grid.items()},
-        scoring=scoring,
-        cv=StratifiedKFold(n_splits=cv_folds, shuffle=True, random_state=random_state),
+        build_pipeline(seed),
+        param_grid={PARAM_PREFIX + name: values for name, values in grid.items()},
+        scoring=settings.scoring,
+        cv=StratifiedKFold(n_splits=settings.cv_folds, shuffle=True, random_state=seed),
         n_jobs=-1,
     )
     return search.fit(features, target)

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import logging
-import subprocess
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import mlflow
@@ -17,6 +15,7 @@ from mlflow import MlflowClient
 from mlflow.models import infer_signature
 
 from {{ cookiecutter.module_name }} import __version__
+from {{ cookiecutter.module_name }}.config import REFERENCE_FILE
 from {{ cookiecutter.module_name }}.features import NUMERIC_INPUTS, TARGET, DataSplit
 from {{ cookiecutter.module_name }}.monitoring.reference import REFERENCE_ARTIFACT_DIR
 from {{ cookiecutter.module_name }}.plots import (
@@ -41,7 +40,6 @@ logger = logging.getLogger(__name__)
 
 MODEL_ARTIFACT = "model"
 INPUT_EXAMPLE_ROWS = 5
-PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def log_training(
@@ -49,25 +47,28 @@ def log_training(
     metrics: dict,
     split: DataSplit,
     settings: TrainSettings,
-    reference_path: Path,
 ) -> Promotion:
     """Record one training as a parent run, register its model, then promote it.
 
     The reference profile goes with the run that produced the model, so the
-    drift baseline of any registered version can be found again.
+    drift baseline of any registered version can be found again. MLflow tags
+    the git commit itself (mlflow.source.git.commit) when run from a checkout.
     """
     connect(settings)
     mlflow.set_experiment(settings.mlflow_experiment_name)
     model = search.best_estimator_
     with (
         _known_warnings_silenced(),
-        mlflow.start_run(run_name=_run_name(search)) as run,
+        mlflow.start_run(run_name=f"train-{_point_name(search.best_params_)}") as run,
     ):
-        mlflow.set_tags(run_tags(settings))
+        mlflow.set_tags({"data_uri": settings.data_uri, "package_version": __version__})
         log_grid_search(search, settings)
         test_dataset = log_datasets(split, settings.data_uri)
         log_figures(model, metrics, split)
-        mlflow.log_artifact(str(reference_path), artifact_path=REFERENCE_ARTIFACT_DIR)
+        mlflow.log_artifact(
+            str(settings.model_dir / REFERENCE_FILE),
+            artifact_path=REFERENCE_ARTIFACT_DIR,
+        )
         model_info = log_model_and_register(model, split.x_test, settings.model_name)
         log_scores(search, metrics, model_info, test_dataset)
         promotion = promote_if_better(
@@ -88,31 +89,6 @@ def log_training(
     return promotion
 
 
-def run_tags(settings: TrainSettings) -> dict[str, str]:
-    """Tag the run with what it was trained from, to reproduce it later."""
-    tags = {"data_uri": settings.data_uri, "package_version": __version__}
-    commit = git_commit()
-    if commit is not None:
-        tags["git_commit"] = commit
-    return tags
-
-
-def git_commit(folder: Path = PACKAGE_DIR) -> str | None:
-    """Return the commit of the code that trained, or None outside a git checkout."""
-    try:
-        completed = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=folder,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return completed.stdout.strip() or None
-
-
 def log_grid_search(search: GridSearchCV, settings: TrainSettings) -> None:
     """Log the search settings and winner on the parent, each grid point as a child."""
     mlflow.log_params(
@@ -128,10 +104,8 @@ def log_grid_search(search: GridSearchCV, settings: TrainSettings) -> None:
     )
     results = search.cv_results_
     for index, params in enumerate(results["params"]):
-        short = without_prefix(params)
-        name = "-".join(f"{key}={value}" for key, value in short.items())
-        with mlflow.start_run(run_name=name, nested=True):
-            mlflow.log_params(short)
+        with mlflow.start_run(run_name=_point_name(params), nested=True):
+            mlflow.log_params(without_prefix(params))
             mlflow.log_metrics(
                 {
                     "cv_mean": float(results["mean_test_score"][index]),
@@ -172,8 +146,7 @@ def log_model_and_register(model, x_test: pd.DataFrame, model_name: str) -> Mode
 
     skops, safe to load and MLflow's default since 3.17, is asked for explicitly
     so that MLflow 3.9 to 3.16 (default cloudpickle) store the same format. The
-    signature describes `predict`,
-    the method the pyfunc flavour serves.
+    signature describes `predict`, the method the pyfunc flavour serves.
     Numeric inputs are declared as doubles: the pipeline imputes them, so a
     missing sib_sp must pass MLflow's schema check, which an integer would fail.
     """
@@ -245,7 +218,6 @@ def _known_warnings_silenced() -> Iterator[None]:
         yield
 
 
-def _run_name(search: GridSearchCV) -> str:
-    """Name the parent run after its winner, so the runs list reads at a glance."""
-    short = without_prefix(search.best_params_)
-    return "train-" + "-".join(f"{key}={value}" for key, value in short.items())
+def _point_name(params: dict) -> str:
+    """Name a run after its grid point, so the runs list reads at a glance."""
+    return "-".join(f"{key}={value}" for key, value in without_prefix(params).items())

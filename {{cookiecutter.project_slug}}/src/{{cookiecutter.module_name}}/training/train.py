@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
+import tempfile
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,9 +18,10 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 
 from {{ cookiecutter.module_name }} import __version__
 from {{ cookiecutter.module_name }}.config import REFERENCE_FILE
+from {{ cookiecutter.module_name }}.data.io_errors import StorageError
 from {{ cookiecutter.module_name }}.data.load import load_titanic
 from {{ cookiecutter.module_name }}.data.schema import DataValidationError
-from {{ cookiecutter.module_name }}.errors import TrackingError, first_line
+from {{ cookiecutter.module_name }}.errors import SaveError, TrackingError, first_line
 from {{ cookiecutter.module_name }}.features import (
     TARGET,
     DataSplit,
@@ -30,7 +33,7 @@ from {{ cookiecutter.module_name }}.monitoring.reference import (
 )
 from {{ cookiecutter.module_name }}.training.evaluate import evaluate
 from {{ cookiecutter.module_name }}.training.search import search_best_model
-from {{ cookiecutter.module_name }}.training.settings import TrainSettings
+from {{ cookiecutter.module_name }}.training.settings import TEST_METRICS, TrainSettings
 
 if TYPE_CHECKING:
     from {{ cookiecutter.module_name }}.training.promotion import Promotion
@@ -48,9 +51,7 @@ class TrainingResult:
     best_params: dict
     cv_score: float
     metrics: dict
-    model_path: Path
-    metrics_path: Path
-    reference_path: Path
+    model_dir: Path
     registered_version: str | None = None
     promotion: Promotion | None = None
 
@@ -77,14 +78,7 @@ def train(settings: TrainSettings) -> TrainingResult:
         settings.cv_folds,
         settings.scoring,
     )
-    search = search_best_model(
-        split.x_train,
-        split.y_train,
-        param_grid=settings.search_grid,
-        cv_folds=settings.cv_folds,
-        scoring=settings.scoring,
-        random_state=settings.random_state,
-    )
+    search = search_best_model(split.x_train, split.y_train, settings)
     logger.info(
         "Best params %s, CV %s %.4f",
         search.best_params_,
@@ -121,22 +115,11 @@ def _save_artifacts(
 
     The model serves, the report is for review, the profile for drift monitoring.
     """
-    settings.model_dir.mkdir(parents=True, exist_ok=True)
-    model_path = settings.model_dir / MODEL_FILE
-    metrics_path = settings.model_dir / METRICS_FILE
-    reference_path = settings.model_dir / REFERENCE_FILE
-    joblib.dump(search.best_estimator_, model_path)
-    reference = build_reference(
-        search.best_estimator_, x_train, random_state=settings.random_state
-    )
-    save_reference(reference, reference_path)
     result = TrainingResult(
         best_params=search.best_params_,
         cv_score=float(search.best_score_),
         metrics=metrics,
-        model_path=model_path,
-        metrics_path=metrics_path,
-        reference_path=reference_path,
+        model_dir=settings.model_dir,
     )
     report = {
         "metrics": metrics,
@@ -147,8 +130,36 @@ def _save_artifacts(
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "package_version": __version__,
     }
-    metrics_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    reference = build_reference(
+        search.best_estimator_, x_train, random_state=settings.random_state
+    )
+    try:
+        _write_set(settings.model_dir, search.best_estimator_, report, reference)
+    except (OSError, StorageError) as error:
+        raise SaveError(
+            f"cannot save the model in {settings.model_dir}: {first_line(error)}; "
+            "the files already there were kept"
+        ) from None
     return result
+
+
+def _write_set(model_dir: Path, model, report: dict, reference: pd.DataFrame) -> None:
+    """Write the three files to a hidden folder, then move them in together.
+
+    A full disk or a crash fails before anything is moved, so model_dir keeps
+    its last good set whole, never a truncated model beside stale files.
+    Renames within one folder need no space, and each replaces its file at once.
+    """
+    model_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".incomplete-", dir=model_dir) as folder:
+        staging = Path(folder)
+        joblib.dump(model, staging / MODEL_FILE)
+        save_reference(reference, staging / REFERENCE_FILE)
+        (staging / METRICS_FILE).write_text(
+            json.dumps(report, indent=2) + "\n", encoding="utf-8"
+        )
+        for name in (MODEL_FILE, REFERENCE_FILE, METRICS_FILE):
+            os.replace(staging / name, model_dir / name)
 
 
 def _track(
@@ -164,29 +175,20 @@ def _track(
     from {{ cookiecutter.module_name }}.training import tracking
 
     try:
-        return tracking.log_training(
-            search, metrics, split, settings, saved.reference_path
-        )
+        return tracking.log_training(search, metrics, split, settings)
     except TRACKING_FAILURES as error:
         raise TrackingError(
             f"cannot log to MLflow at {settings.mlflow_tracking_uri}: "
-            f"{first_line(error)}; the trained model was kept at {saved.model_path}"
+            f"{first_line(error)}; the trained model was kept at "
+            f"{saved.model_dir / MODEL_FILE}"
         ) from error
 
 
 def log_result(result: TrainingResult) -> None:
     """Report the numbers and where the artifacts are, for the person at the shell."""
-    metrics = result.metrics
-    logger.info(
-        "Test accuracy %.4f, precision %.4f, recall %.4f, F1 %.4f, ROC AUC %.4f",
-        metrics["accuracy"],
-        metrics["precision"],
-        metrics["recall"],
-        metrics["f1"],
-        metrics["roc_auc"],
-    )
-    logger.info("Model saved to %s", result.model_path)
-    logger.info("Metrics saved to %s", result.metrics_path)
+    scores = ", ".join(f"{name} {result.metrics[name]:.4f}" for name in TEST_METRICS)
+    logger.info("Test %s", scores)
+    logger.info("Model, metrics and reference profile saved in %s", result.model_dir)
     if result.promotion is None:
         logger.info("Tracking off: nothing logged to MLflow")
         return
