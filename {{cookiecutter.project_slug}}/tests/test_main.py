@@ -208,7 +208,8 @@ def test_unreachable_server_keeps_model_and_exits_3(
     ]
     started = time.monotonic()
     assert main.main(argv) == 3
-    assert time.monotonic() - started < 15
+    # MLflow's default retries take minutes; 60 s leaves room for a busy machine.
+    assert time.monotonic() - started < 60
     assert (tmp_path / "models" / "model.joblib").exists()
     message = only_error(caplog)
     assert UNREACHABLE in message
@@ -228,7 +229,8 @@ def test_unreachable_server_subprocess_has_no_traceback(
         UNREACHABLE,
     ]
     completed = run_command(str(MAIN_SCRIPT), *argv, cwd=tmp_path)
-    assert time.monotonic() - started < 60
+    # A new interpreter and a training come first; MLflow's retries would add 4 minutes.
+    assert time.monotonic() - started < 180
     assert UNREACHABLE in only_error_line(completed, exit_code=3)
     assert (tmp_path / "models" / "model.joblib").exists()
 

@@ -8,7 +8,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from {{ cookiecutter.module_name }}.config import S3Settings
-from {{ cookiecutter.module_name }}.data.schema import DataAccessError, DataNotFoundError
+from {{ cookiecutter.module_name }}.data.schema import (
+    DataAccessError,
+    DataNotFoundError,
+)
 from {{ cookiecutter.module_name }}.errors import first_line
 
 AWS_ERROR = re.compile(r"AWS Error (\w+)")

@@ -12,7 +12,10 @@ import pyarrow.dataset as ds
 from pyarrow import fs as pafs
 
 from {{ cookiecutter.module_name }}.data.io_errors import storage_errors
-from {{ cookiecutter.module_name }}.data.schema import EXPECTED_KINDS, DataValidationError
+from {{ cookiecutter.module_name }}.data.schema import (
+    EXPECTED_KINDS,
+    DataValidationError,
+)
 from {{ cookiecutter.module_name }}.data.storage import (
     HTTP_SCHEMES,
     S3,

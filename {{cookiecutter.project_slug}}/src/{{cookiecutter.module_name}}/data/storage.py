@@ -17,7 +17,10 @@ from pyarrow import fs as pafs
 
 from {{ cookiecutter.module_name }}.config import S3Settings
 from {{ cookiecutter.module_name }}.data.io_errors import storage_errors
-from {{ cookiecutter.module_name }}.data.schema import DataAccessError, DataNotFoundError
+from {{ cookiecutter.module_name }}.data.schema import (
+    DataAccessError,
+    DataNotFoundError,
+)
 from {{ cookiecutter.module_name }}.errors import first_line
 
 logger = logging.getLogger(__name__)
