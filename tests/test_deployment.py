@@ -131,6 +131,25 @@ def test_dependabot_config_matches_its_schema(bakery, answers):
     checker = require("check-jsonschema", "pip install check-jsonschema")
     config = bakery.bake(answers).path / ".github" / "dependabot.yml"
     run(checker, "--builtin-schema", "vendor.dependabot", config)
+    updates = yaml.safe_load(config.read_text())["updates"]
+    ecosystems = {update["package-ecosystem"] for update in updates}
+    assert ecosystems == {"pip", "github-actions", "docker"}
+
+
+@on_every_bake
+def test_issue_forms_match_github_schemas(bakery, answers):
+    """GitHub silently falls back to a blank issue when a form is invalid."""
+    checker = require("check-jsonschema", "pip install check-jsonschema")
+    bake = bakery.bake(answers)
+    folder = bake.path / ".github" / "ISSUE_TEMPLATE"
+    forms = sorted(folder.glob("*.yml"))
+    forms.remove(folder / "config.yml")
+    assert [form.name for form in forms] == ["bug.yml", "feature.yml"]
+    run(checker, "--builtin-schema", "vendor.github-issue-forms", *forms)
+    run(checker, "--builtin-schema", "vendor.github-issue-config", folder / "config.yml")
+    parts = yaml.safe_load((folder / "bug.yml").read_text())["body"][0]
+    api = "Serving API" in parts["attributes"]["options"]
+    assert api is bake.context["include_api"]
 
 
 @on_every_bake

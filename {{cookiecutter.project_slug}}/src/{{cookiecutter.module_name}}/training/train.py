@@ -18,9 +18,11 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 
 from {{ cookiecutter.module_name }} import __version__
 from {{ cookiecutter.module_name }}.config import REFERENCE_FILE
-from {{ cookiecutter.module_name }}.data.io_errors import StorageError
 from {{ cookiecutter.module_name }}.data.load import load_titanic
-from {{ cookiecutter.module_name }}.data.schema import DataValidationError
+from {{ cookiecutter.module_name }}.data.schema import (
+    DataAccessError,
+    DataValidationError,
+)
 from {{ cookiecutter.module_name }}.errors import SaveError, TrackingError, first_line
 from {{ cookiecutter.module_name }}.features import (
     TARGET,
@@ -135,7 +137,7 @@ def _save_artifacts(
     )
     try:
         _write_set(settings.model_dir, search.best_estimator_, report, reference)
-    except (OSError, StorageError) as error:
+    except (OSError, DataAccessError) as error:
         raise SaveError(
             f"cannot save the model in {settings.model_dir}: {first_line(error)}; "
             "the files already there were kept"
