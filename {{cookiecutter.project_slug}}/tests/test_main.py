@@ -28,8 +28,6 @@ from tests.conftest import FAST_TRAINING, FIRST_POINT, TINY_GRID
 # Tests about training alone skip MLflow: faster, and no store to clean up.
 LOCAL_ONLY = [*FAST_TRAINING, "--no-tracking"]
 UNREACHABLE = "http://127.0.0.1:9"
-# A file size limit (`ulimit -f`) below any model's size: a disk that fills up.
-FULL_DISK = 10_000
 
 
 pytestmark = pytest.mark.usefixtures("isolated_settings")
@@ -82,6 +80,9 @@ def test_failed_save_keeps_the_last_good_set(titanic_csv: Path, tmp_path: Path):
     assert main.main(argv) == 0
     models = tmp_path / "models"
     before = {path.name: path.read_bytes() for path in models.iterdir()}
+    # A file size limit (`ulimit -f`) under the largest file, whatever the model:
+    # the disk fills up before the new set is complete.
+    full_disk = max(len(content) for content in before.values()) // 2
     completed = subprocess.run(
         [sys.executable, str(MAIN_SCRIPT), *argv],
         cwd=tmp_path,
@@ -90,7 +91,7 @@ def test_failed_save_keeps_the_last_good_set(titanic_csv: Path, tmp_path: Path):
         timeout=120,
         check=False,
         preexec_fn=lambda: resource.setrlimit(
-            resource.RLIMIT_FSIZE, (FULL_DISK, FULL_DISK)
+            resource.RLIMIT_FSIZE, (full_disk, full_disk)
         ),
     )
     assert "cannot save the model" in only_error_line(completed, exit_code=5)
