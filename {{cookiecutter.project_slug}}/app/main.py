@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from starlette.routing import Match
 
 from {{ cookiecutter.module_name }} import __version__
 from {{ cookiecutter.module_name }}.errors import configure_logging, describe_errors
@@ -26,6 +27,7 @@ logger = logging.getLogger(__name__)
 
 # 10,000 passengers take about 1.5 MB of JSON: room for indentation, no more.
 MAX_BODY_BYTES = 8 * 1024 * 1024
+HTTP_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 DESCRIPTION = (
     "Predicts whether a Titanic passenger survived, with the model registered in "
     "MLflow. Send one passenger or a list to POST /predict, or one in the query "
@@ -61,6 +63,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_exception_handler(RequestValidationError, answer_invalid_request)
     app.add_exception_handler(ModelUnavailableError, answer_no_model)
+    app.add_exception_handler(405, answer_wrong_method)
     app.include_router(router)
     return app
 
@@ -97,6 +100,27 @@ async def start_serving(settings: ApiSettings, metrics: ApiMetrics) -> ServingSt
 async def answer_no_model(request: Request, error: ModelUnavailableError) -> Response:
     """Answer 503 with the reason no model is served: the API stays up without one."""
     return JSONResponse({"detail": str(error)}, status_code=503)
+
+
+async def answer_wrong_method(request: Request, error: Exception) -> Response:
+    """Answer 405 naming every method the path serves.
+
+    Starlette names the methods of the first route that matches the path only:
+    /predict, served by a GET and a POST route, answered `Allow: POST`. Asking
+    the router's own matching for each method keeps the answer true.
+    """
+    allowed = [
+        method
+        for method in HTTP_METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
+    headers = {"Allow": ", ".join(sorted(allowed))}
+    return JSONResponse(
+        {"detail": "Method Not Allowed"}, status_code=405, headers=headers
+    )
 
 
 async def answer_invalid_request(

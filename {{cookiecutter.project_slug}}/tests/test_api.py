@@ -543,6 +543,23 @@ def test_app_creation_writes_nothing(trained_store, tmp_path: Path) -> None:
     assert not (tmp_path / "logs").exists()
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("OPTIONS", "/predict", "GET, POST"),
+        ("PUT", "/predict", "GET, POST"),
+        ("POST", "/health", "GET"),
+    ],
+)
+def test_wrong_method_names_every_allowed_one(
+    client: TestClient, method: str, path: str, allowed: str
+) -> None:
+    """A 405's Allow header lists every method the path serves, not one route's."""
+    response = client.request(method, path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == allowed
+
+
 def test_caller_request_id_is_kept(client: TestClient) -> None:
     """A plain X-Request-ID is reused for tracing; anything else is replaced."""
     given = client.post(
