@@ -78,6 +78,8 @@ async def ready(state: State, response: Response) -> Readiness:
     response_model=PredictionResponse,
     responses={
         **NO_MODEL,
+        # FastAPI's own answer to bytes that are not UTF-8; bad JSON gets a 422.
+        400: {"model": ErrorMessage, "description": "The body is not UTF-8 text."},
         413: {"model": ErrorMessage, "description": "The body is too large."},
     },
 )

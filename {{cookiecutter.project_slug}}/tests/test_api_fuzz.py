@@ -96,10 +96,18 @@ def post_as_json(client: TestClient, content: bytes):
     )
 
 
-def check_answer(response) -> None:
-    """Success with a prediction per row, or a client error with a JSON reason."""
+def check_answer(client: TestClient, response) -> None:
+    """Success with a prediction per row, or a client error with a JSON reason.
+
+    The status must be one the OpenAPI document lists for the operation:
+    clients generated from that document know no other.
+    """
     assert response.status_code < 500, response.text
     event(f"status {response.status_code}")
+    request = response.request
+    operation = client.app.openapi()["paths"][request.url.path][request.method.lower()]
+    assert str(response.status_code) in operation["responses"], response.status_code
+    assert response.headers["content-type"] == "application/json"
     body = response.json()
     if response.status_code == 200:
         assert all(0 <= row["survival_probability"] <= 1 for row in body["predictions"])
@@ -111,14 +119,14 @@ def check_answer(response) -> None:
 @given(body=json_values)
 def test_any_json_body(client: TestClient, body) -> None:
     """Arbitrary JSON, NaN and Infinity included, as the request body."""
-    check_answer(post_as_json(client, json.dumps(body).encode()))
+    check_answer(client, post_as_json(client, json.dumps(body).encode()))
 
 
 @FUZZ
 @given(body=passenger_like | st.lists(passenger_like, max_size=5))
 def test_passenger_like_bodies(client: TestClient, body) -> None:
     """Passengers, or lists of them, with fields that are right, wrong or odd."""
-    check_answer(post_as_json(client, json.dumps(body).encode()))
+    check_answer(client, post_as_json(client, json.dumps(body).encode()))
 
 
 @FUZZ
@@ -128,11 +136,11 @@ def test_passenger_like_bodies(client: TestClient, body) -> None:
 )
 def test_query_strings(client: TestClient, params: dict) -> None:
     """The GET form with any parameters, names and values as text."""
-    check_answer(client.get("/predict", params=params))
+    check_answer(client, client.get("/predict", params=params))
 
 
 @FUZZ
 @given(raw=st.binary(max_size=200))
 def test_raw_bytes(client: TestClient, raw: bytes) -> None:
     """Bytes that are not even text, sent as JSON."""
-    check_answer(post_as_json(client, raw))
+    check_answer(client, post_as_json(client, raw))
