@@ -30,10 +30,10 @@ FILES_ONLY_WHEN: dict[str, dict[str, tuple[object, ...]]] = {
     "app": WITH_API,
     "benchmarks/api.py": WITH_API,
     "benchmarks/live_server.py": WITH_API,
+    # Not in the template: the hook exports it from the lock (EXPORTS below).
     "requirements-api.txt": WITH_API,
     "tests/api_helpers.py": WITH_API,
     "tests/test_api*.py": WITH_API,
-    "tests/test_requirements.py": WITH_API,
     "tests/test_s3.py": {"data_storage": ("s3",)},
     "deployment": ON_KUBERNETES,
     "deployment/base/deployment.yaml": WITH_API,
@@ -47,7 +47,20 @@ FILES_ONLY_WHEN: dict[str, dict[str, tuple[object, ...]]] = {
 
 SKIP_SETUP_VARIABLE = "TEMPLATE_SKIP_SETUP"
 VENV_DIR = ".venv"
-DEV_REQUIREMENTS = "requirements-dev.txt"
+# Every installer's output goes here (git ignores *.log); its tail is printed
+# when a step fails, so the bake itself prints a few lines only.
+LOG_FILE = "bake.log"
+LOG_TAIL_LINES = 20
+# The pip-readable exports of uv.lock, each written with `uv export --frozen`:
+# the images install the first and the last, pip users the second. Hashes let
+# pip check every download; requirements-dev.txt installs the project itself
+# (-e .), which pip cannot hash.
+UV_RANGE = "uv>=0.9,<1"
+EXPORTS = {
+    "requirements.txt": ["--no-dev", "--all-extras", "--no-emit-project"],
+    "requirements-dev.txt": ["--all-extras", "--no-hashes"],
+    "requirements-api.txt": ["--only-group", "serve"],
+}
 
 
 def paths_to_prune(answers: dict[str, object]) -> list[str]:
@@ -84,7 +97,7 @@ def is_cruft_update(answers: dict[str, object], project: Path) -> bool:
 
 
 def setup_skip_reason(answers: dict[str, object], project: Path) -> str | None:
-    """Say why git and venv steps must not run, or None when they should."""
+    """Say why the lock, git and venv steps must not run, or None when they should."""
     if os.environ.get(SKIP_SETUP_VARIABLE) == "1":
         return f"{SKIP_SETUP_VARIABLE}=1 is set"
     if is_cruft_update(answers, project):
@@ -105,6 +118,30 @@ def run(command: list[str], **kwargs: object) -> bool:
         print(f"warning: could not run {command[0]}: {error}", file=sys.stderr)
         return False
     return completed.returncode == 0
+
+
+def run_logged(command: list[str], project: Path) -> bool:
+    """Run an installer step with its output appended to the project's log.
+
+    VIRTUAL_ENV is dropped: the venv the bake was started from is not the
+    project's, and uv would warn about it.
+    """
+    env = {name: value for name, value in os.environ.items() if name != "VIRTUAL_ENV"}
+    with (project / LOG_FILE).open("a") as log:
+        log.write(f"$ {shlex.join(command)}\n")
+        log.flush()
+        return run(command, cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def print_log_tail(project: Path) -> None:
+    """Show the end of the log, where the cause of a failed step is."""
+    log = project / LOG_FILE
+    if not log.exists():
+        return
+    lines = log.read_text(errors="replace").splitlines()[-LOG_TAIL_LINES:]
+    print(f"  last lines of {log}:", file=sys.stderr)
+    for line in lines:
+        print(f"    {line}", file=sys.stderr)
 
 
 def git_output(args: list[str], project: Path) -> str:
@@ -158,6 +195,69 @@ def init_git_repository(project: Path, answers: dict[str, object]) -> None:
     print("git: repository created on branch main with a first commit.")
 
 
+def uv_cache() -> Path:
+    """Where the bake keeps the uv it installed itself, for the next bakes."""
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "mlops-template" / "uv"
+
+
+def find_uv(project: Path) -> str | None:
+    """uv from PATH or the bake's cache, else installed there by pip (seconds)."""
+    found = shutil.which("uv") or shutil.which("uv", path=str(uv_cache() / "bin"))
+    if found:
+        return found
+    print(f"uv: not found; installing it with pip into {uv_cache()}...", flush=True)
+    command = [sys.executable, "-m", "pip", "install", "--quiet"]
+    command += ["--disable-pip-version-check", "--target", str(uv_cache()), UV_RANGE]
+    run_logged(command, project)
+    return shutil.which("uv", path=str(uv_cache() / "bin"))
+
+
+def lock_commands(uv: str, python: str, answers: dict[str, object]) -> list[list[str]]:
+    """Lock the dependencies, then export the lock for pip and the images.
+
+    uv resolves with the project's own interpreter: without one, it would
+    try to download a Python.
+    """
+    pruned = paths_to_prune(answers)
+    exports = [
+        [uv, "export", "--frozen", "--quiet", *options, "--output-file", name]
+        for name, options in EXPORTS.items()
+        if name not in pruned
+    ]
+    return [[uv, "lock", "--quiet", "--python", python], *exports]
+
+
+def retry_command(project: Path, commands: list[list[str]]) -> str:
+    """The shell line that repeats these steps by hand, with uv from PATH."""
+    steps = [shlex.join(["uv", *command[1:]]) for command in commands]
+    return f"cd {shlex.quote(str(project))} && " + " && ".join(steps)
+
+
+def run_steps(
+    project: Path, commands: list[list[str]], failure: str, retry: str
+) -> bool:
+    """Run logged steps in order; on the first failure, warn and show the log."""
+    for command in commands:
+        if not run_logged(command, project):
+            warn(failure, retry)
+            print_log_tail(project)
+            return False
+    return True
+
+
+def lock_dependencies(
+    project: Path, answers: dict[str, object], uv: str, python: str
+) -> bool:
+    """Write uv.lock and the requirements files exported from it."""
+    commands = lock_commands(uv, python, answers)
+    failure = "uv.lock and the requirements files were not written (no network?)."
+    if not run_steps(project, commands, failure, retry_command(project, commands)):
+        return False
+    print("lock: uv.lock written; requirements*.txt exported from it.")
+    return True
+
+
 def interpreter_version(executable: str) -> str:
     """Ask an interpreter for its major.minor version, empty if it cannot run."""
     try:
@@ -173,10 +273,9 @@ def interpreter_version(executable: str) -> str:
     return completed.stdout.strip() if completed.returncode == 0 else ""
 
 
-def candidate_interpreters(version: str) -> list[str]:
+def candidate_interpreters(version: str, uv: str | None) -> list[str]:
     """List where a Python of that version usually lives, best guess first."""
     candidates = [sys.executable]
-    uv = shutil.which("uv")
     if uv:
         found = subprocess.run(
             [uv, "python", "find", "--no-project", version],
@@ -194,63 +293,57 @@ def candidate_interpreters(version: str) -> list[str]:
     return [candidate for candidate in candidates if candidate]
 
 
-def find_python(version: str) -> str | None:
+def find_python(version: str, uv: str | None = None) -> str | None:
     """Find an interpreter of the project's Python version, without downloading."""
-    for candidate in candidate_interpreters(version):
+    for candidate in candidate_interpreters(version, uv or shutil.which("uv")):
         if interpreter_version(candidate) == version:
             return candidate
     return None
 
 
-def venv_commands(python: str, uv: str | None) -> list[list[str]]:
-    """Create the venv and install the dev requirements, with uv when present."""
-    venv_python = str(Path(VENV_DIR) / "bin" / "python")
-    if uv:
-        return [
-            [uv, "venv", "--quiet", "--seed", "--python", python, VENV_DIR],
-            [uv, "pip", "install", "--python", venv_python, "-r", DEV_REQUIREMENTS],
-        ]
-    return [
-        [python, "-m", "venv", VENV_DIR],
-        [venv_python, "-m", "pip", "install", "-r", DEV_REQUIREMENTS],
-    ]
-
-
-def create_virtualenv(project: Path, answers: dict[str, object]) -> None:
-    """Make .venv with the project's Python and its dev requirements installed."""
-    version = str(answers["python_version"])
-    uv = shutil.which("uv")
-    python = find_python(version)
-    retry_python = python or f"python{version}"
-    retry = f"cd {shlex.quote(str(project))} && " + " && ".join(
-        shlex.join(command) for command in venv_commands(retry_python, uv)
-    )
-    if python is None:
-        warn(f"Python {version} was not found; .venv was not created.", retry)
-        return
+def create_virtualenv(project: Path, uv: str, python: str) -> None:
+    """Make .venv with the project's Python, installed exactly as uv.lock says."""
     if (project / VENV_DIR).exists():
         print(f"venv: {VENV_DIR} already exists; left as it is.")
         return
-    tool = "uv" if uv else "venv + pip"
-    print(f"venv: creating {VENV_DIR} with Python {version} ({tool})...", flush=True)
-    for command in venv_commands(python, uv):
-        if not run(command, cwd=project):
-            warn("the virtual environment is not ready (see the error above).", retry)
-            return
-    print(f"venv: ready; activate it with 'source {VENV_DIR}/bin/activate'.")
+    command = [uv, "sync", "--frozen", "--python", python]
+    print(f"venv: installing uv.lock into {VENV_DIR}...", flush=True)
+    failure = "the virtual environment is not ready."
+    if run_steps(project, [command], failure, retry_command(project, [command])):
+        print(f"venv: ready; activate it with 'source {VENV_DIR}/bin/activate'.")
+
+
+def set_up(project: Path, answers: dict[str, object]) -> None:
+    """Lock, commit, then build the venv from the lock: each step is optional."""
+    version = str(answers["python_version"])
+    uv = find_uv(project)
+    python = find_python(version, uv)
+    retry = retry_command(project, lock_commands("uv", f"python{version}", answers))
+    if uv is None:
+        install = f"python -m pip install {shlex.quote(UV_RANGE)} && "
+        warn("uv is not installed and pip could not install it.", install + retry)
+    elif python is None:
+        warn(f"Python {version} was not found; nothing was locked.", retry)
+    locked = bool(uv and python) and lock_dependencies(project, answers, uv, python)
+    if answers["init_git"]:
+        init_git_repository(project, answers)
+    if answers["create_venv"] and locked:
+        create_virtualenv(project, uv, python)
+    elif answers["create_venv"]:
+        sync = retry_command(project, [["uv", "sync", "--python", version]])
+        warn(".venv was not created: it is built from uv.lock.", sync)
+    if (project / LOG_FILE).exists():
+        print(f"Installer output: {project / LOG_FILE}")
 
 
 def main(answers: dict[str, object], project: Path) -> int:
-    """Prune, then set up git and the venv unless setup is switched off."""
+    """Prune, then lock, git and the venv unless setup is switched off."""
     prune_unselected_files(project, answers)
     reason = setup_skip_reason(answers, project)
     if reason is not None:
-        print(f"Skipping git and venv setup: {reason}.")
+        print(f"Skipping the lock, git and venv steps: {reason}.")
         return 0
-    if answers["init_git"]:
-        init_git_repository(project, answers)
-    if answers["create_venv"]:
-        create_virtualenv(project, answers)
+    set_up(project, answers)
     return 0
 
 

@@ -50,7 +50,11 @@ STDLIB_MODULES = sys.stdlib_module_names | {"test"}
 SCRIPT_FOLDERS = (".", "benchmarks", "tests")
 # Distributions whose import name is not their normalised distribution name.
 IMPORT_NAMES = {"scikit-learn": "sklearn", "mlflow-skinny": "mlflow"}
-REQUIREMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+# A dependency line of the template's pyproject.toml, which is Jinja and not yet
+# TOML: a quoted distribution name, then extras or a version range, or nothing.
+REQUIREMENT_LINE = re.compile(
+    r'\s*"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(\[[^]]*\])?\s*([<>=!~;][^"]*)?",?'
+)
 DEFAULT_REFERENCE = re.compile(r"cookiecutter\.(\w+)")
 
 TEXT_ANSWERS = ("project_name", "description", "author_name")
@@ -197,13 +201,13 @@ def normalise(distribution: str) -> str:
     return re.sub(r"[-_.]+", "-", distribution).lower()
 
 
-def requirement_modules(requirements: Path) -> dict[str, str]:
-    """Map each distribution a requirements file names to its import name."""
+def requirement_modules(pyproject: Path) -> dict[str, str]:
+    """Map each distribution the project's pyproject.toml names to its import name."""
     modules = {}
-    for line in requirements.read_text().splitlines():
-        match = REQUIREMENT_NAME.match(line.strip())
+    for line in pyproject.read_text().splitlines():
+        match = REQUIREMENT_LINE.fullmatch(line)
         if match:
-            distribution = normalise(match.group())
+            distribution = normalise(match["name"])
             modules[distribution] = IMPORT_NAMES.get(
                 distribution, distribution.replace("-", "_")
             )
@@ -226,8 +230,7 @@ def taken_modules(template: Path | None) -> frozenset[str]:
     }
     for folder in SCRIPT_FOLDERS:
         names.update(path.stem for path in project.glob(f"{folder}/*.py"))
-    for requirements in project.glob("requirements*.txt"):
-        names.update(requirement_modules(requirements).values())
+    names.update(requirement_modules(project / "pyproject.toml").values())
     return frozenset(names)
 
 

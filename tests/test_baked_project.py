@@ -158,6 +158,14 @@ def test_readme_path_after_an_estimator_swap(tmp_path):
         answer = post_json(f"{api}/predict", PASSENGER)
     assert answer["model_version"] == "1"
     assert 0 <= answer["predictions"][0]["survival_probability"] <= 1
-    tested = run_in_bake(bake, "-m", "pytest", "-q", "-p", "no:cacheprovider", env=env)
+    # The README's test command: uv runs the suite in the venv made from the lock.
+    tested = subprocess.run(
+        ["uv", "run", "--frozen", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     assert tested.returncode == 0, tested.stdout[-3000:] + tested.stderr
     assert (project / "mlflow.db").exists()

@@ -20,9 +20,10 @@ from hook_modules import post_gen
 from matrix import TEMPLATE_DIR
 
 PROJECT_TEMPLATE = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
-# Made by the post-generation hook (git, the venv and its editable install), and
-# Hypothesis' own cache (it ignores itself in git) when the baked suite has run.
-SETUP_ARTIFACTS = (".git", ".venv", "src/*.egg-info", ".hypothesis")
+# Made by the post-generation hook (git, the venv and its editable install, the
+# installers' log), and Hypothesis' own cache (it ignores itself in git) when the
+# baked suite has run.
+SETUP_ARTIFACTS = (".git", ".venv", "src/*.egg-info", ".hypothesis", "bake.log")
 # The default estimator and its searched parameters, which only model.py names.
 ESTIMATOR_NAMES = re.compile(r"RandomForest|n_estimators|max_depth")
 DEBRIS = re.compile(r"\{\{-?\s*cookiecutter|\{%|%\}|\{#|#\}")
@@ -75,6 +76,8 @@ def expected_files(context: dict[str, object]) -> set[str]:
         for path in PROJECT_TEMPLATE.rglob("*")
         if path.is_file() and "__pycache__" not in path.parts
     }
+    # The lock and its exports, which the hook writes.
+    names |= {"uv.lock", *post_gen.EXPORTS}
     patterns = post_gen.paths_to_prune(context)
     return {name for name in names if not matches_any(name, patterns)}
 

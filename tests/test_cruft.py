@@ -12,7 +12,7 @@ import pytest
 
 from matrix import TEMPLATE_DIR
 
-SKIP_MESSAGE = "Skipping git and venv setup: this is a cruft update."
+SKIP_MESSAGE = "Skipping the lock, git and venv steps: this is a cruft update."
 COMMITTER = {
     "GIT_AUTHOR_NAME": "Template Tests",
     "GIT_AUTHOR_EMAIL": "tests@example.com",

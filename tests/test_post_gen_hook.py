@@ -56,7 +56,8 @@ def test_table_names_only_real_options_and_values():
 def test_table_globs_each_match_a_template_file():
     template = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
     for pattern in post_gen.FILES_ONLY_WHEN:
-        assert list(template.glob(pattern)), f"{pattern} matches nothing"
+        exported = pattern in post_gen.EXPORTS
+        assert exported or list(template.glob(pattern)), f"{pattern} matches nothing"
 
 
 def test_prune_removes_only_unselected_files(tmp_path, monkeypatch):
@@ -139,9 +140,24 @@ def test_skip_variable_turns_off_git_and_venv(tmp_path):
     assert "TEMPLATE_SKIP_SETUP=1 is set" in completed.stdout
     assert not (project / ".git").exists()
     assert not (project / ".venv").exists()
+    assert not (project / "uv.lock").exists()
 
 
-def test_offline_install_with_uv_warns_and_still_bakes(tmp_path):
+def test_bake_prints_a_few_lines_and_logs_the_installers(tmp_path):
+    """The hook's own lines stay readable: uv's output goes to bake.log."""
+    completed, project = bake(tmp_path, isolated_git_env(tmp_path))
+    assert completed.returncode == 0, completed.stderr
+    lines = (completed.stdout + completed.stderr).splitlines()
+    assert len(lines) <= 15, lines
+    assert f"Installer output: {project / 'bake.log'}" in lines
+    log = (project / "bake.log").read_text()
+    assert "uv lock" in log
+    assert "uv sync --frozen" in log
+    assert (project / "uv.lock").is_file()
+    assert set(post_gen.EXPORTS) <= {path.name for path in project.iterdir()}
+
+
+def test_offline_bake_warns_with_the_lock_commands(tmp_path):
     env = isolated_git_env(
         tmp_path,
         UV_DEFAULT_INDEX=UNREACHABLE_INDEX,
@@ -150,12 +166,17 @@ def test_offline_install_with_uv_warns_and_still_bakes(tmp_path):
     )
     completed, project = bake(tmp_path, env, "init_git=false", "python_version=3.11")
     assert completed.returncode == 0, completed.stderr
-    assert "warning: the virtual environment is not ready" in completed.stderr
-    assert "to retry: cd " in completed.stderr
-    assert "uv pip install --python .venv/bin/python -r requirements-dev.txt" in (
+    assert "warning: uv.lock and the requirements files were not written" in (
         completed.stderr
     )
+    assert "to retry: cd " in completed.stderr
+    assert "uv lock --quiet --python " in completed.stderr
+    assert "--output-file requirements-api.txt" in completed.stderr
+    # The cause, from the log's tail: the index could not be reached.
+    assert "last lines of" in completed.stderr
+    assert "warning: .venv was not created" in completed.stderr
     assert (project / "main.py").exists()
+    assert not (project / ".venv").exists()
 
 
 def path_without(*executables: str) -> str:
@@ -167,20 +188,34 @@ def path_without(*executables: str) -> str:
     )
 
 
-def test_without_uv_falls_back_to_venv_and_pip(tmp_path):
+def test_without_uv_pip_installs_it_into_a_cache(tmp_path):
+    """With pip alone, the bake gets uv once, into a cache the next bakes reuse."""
+    cache = tmp_path / "cache"
+    env = isolated_git_env(tmp_path, PATH=path_without("uv"), XDG_CACHE_HOME=str(cache))
+    completed, project = bake(tmp_path, env, "init_git=false", "create_venv=false")
+    assert completed.returncode == 0, completed.stderr
+    assert "uv: not found; installing it with pip" in completed.stdout
+    assert (cache / "mlops-template" / "uv" / "bin" / "uv").is_file()
+    assert (project / "uv.lock").is_file()
+
+
+def test_without_uv_nor_pip_index_warns_with_the_commands(tmp_path):
     env = isolated_git_env(
         tmp_path,
         PATH=path_without("uv"),
+        XDG_CACHE_HOME=str(tmp_path / "cache"),
         PIP_INDEX_URL=UNREACHABLE_INDEX,
         PIP_RETRIES="0",
         PIP_TIMEOUT="2",
-        PIP_DISABLE_PIP_VERSION_CHECK="1",
     )
-    completed, project = bake(tmp_path, env, "init_git=false", "python_version=3.11")
+    completed, project = bake(tmp_path, env, "init_git=false")
     assert completed.returncode == 0, completed.stderr
-    assert "(venv + pip)" in completed.stdout
-    assert "-m pip install -r requirements-dev.txt" in completed.stderr
-    assert (project / ".venv" / "bin" / "pip").exists()
+    assert "warning: uv is not installed and pip could not install it." in (
+        completed.stderr
+    )
+    assert "python -m pip install 'uv>=0.9,<1' && cd " in completed.stderr
+    assert not (project / "uv.lock").exists()
+    assert not (project / ".venv").exists()
 
 
 def test_missing_python_version_warns_with_the_commands(tmp_path):
@@ -188,7 +223,7 @@ def test_missing_python_version_warns_with_the_commands(tmp_path):
     other = next(v for v in option_values()["python_version"] if v != current)
     env = isolated_git_env(
         tmp_path,
-        PATH=path_without("uv", f"python{other}"),
+        PATH=path_without(f"python{other}"),
         PYENV_ROOT=str(tmp_path / "no-pyenv"),
     )
     if shutil.which(f"python{other}", path=env["PATH"]):
@@ -198,7 +233,8 @@ def test_missing_python_version_warns_with_the_commands(tmp_path):
     )
     assert completed.returncode == 0, completed.stderr
     assert f"warning: Python {other} was not found" in completed.stderr
-    assert f"python{other} -m venv .venv" in completed.stderr
+    assert f"uv lock --quiet --python python{other}" in completed.stderr
+    assert f"uv sync --python {other}" in completed.stderr
     assert not (project / ".venv").exists()
 
 
