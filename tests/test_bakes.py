@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import jinja2
+import nbformat
 import pytest
 import yaml
 
@@ -206,3 +207,19 @@ def test_only_model_py_names_the_estimator(bakery, answers):
         and ESTIMATOR_NAMES.search((project / name).read_text())
     }
     assert naming == {f"src/{bake.context['module_name']}/model.py"}
+
+
+def test_notebooks_are_valid_and_stripped(bakery, answers):
+    """Every bake's notebook renders to valid nbformat, and ships without outputs."""
+    project = bakery.bake(answers).path
+    notebooks = sorted(project.glob("notebooks/*.ipynb"))
+    assert notebooks
+    for path in notebooks:
+        notebook = nbformat.read(path, as_version=nbformat.NO_CONVERT)
+        nbformat.validate(notebook)
+        run = [
+            cell.id
+            for cell in notebook.cells
+            if cell.cell_type == "code" and (cell.outputs or cell.execution_count)
+        ]
+        assert run == [], f"{path.name}: cells with outputs {run}"

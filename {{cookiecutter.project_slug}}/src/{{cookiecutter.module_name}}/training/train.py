@@ -62,17 +62,7 @@ def train(settings: TrainSettings) -> TrainingResult:
     """Run the whole workflow once, save its artifacts, then log them to MLflow."""
     frame = load_titanic(settings.data_uri)
     logger.info("Loaded %d rows from %s", len(frame), settings.data_uri)
-    features, target = split_features_target(frame)
-    _check_class_sizes(target, settings)
-    split = DataSplit(
-        *train_test_split(
-            features,
-            target,
-            test_size=settings.test_size,
-            random_state=settings.random_state,
-            stratify=target,
-        )
-    )
+    split = split_train_test(frame, settings)
     logger.info(
         "Grid search on %d rows: %s, %d folds, scoring=%s",
         len(split.x_train),
@@ -93,6 +83,21 @@ def train(settings: TrainSettings) -> TrainingResult:
         return result
     promotion = _track(search, metrics, split, settings, result)
     return replace(result, registered_version=promotion.version, promotion=promotion)
+
+
+def split_train_test(frame: pd.DataFrame, settings: TrainSettings) -> DataSplit:
+    """Hold out a stratified test set: the same rows for the same data and seed."""
+    features, target = split_features_target(frame)
+    _check_class_sizes(target, settings)
+    return DataSplit(
+        *train_test_split(
+            features,
+            target,
+            test_size=settings.test_size,
+            random_state=settings.random_state,
+            stratify=target,
+        )
+    )
 
 
 def _check_class_sizes(target: pd.Series, settings: TrainSettings) -> None:
