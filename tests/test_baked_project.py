@@ -65,17 +65,21 @@ def test_baked_test_suite_passes(bakery, answers):
 
 def test_pre_commit_hooks_pass_on_the_fresh_repository(bakery):
     bake = bakery.bake(DEFAULT_ANSWERS)
-    pre_commit = venv_python(bake).parent / "pre-commit"
+    venv_bin = venv_python(bake).parent
+    # As with the venv activated: the hooks run the venv's own tools.
+    path = f"{venv_bin}{os.pathsep}{os.environ['PATH']}"
     completed = subprocess.run(
-        [pre_commit, "run", "--all-files"],
+        [venv_bin / "pre-commit", "run", "--all-files"],
         cwd=bake.path,
         capture_output=True,
         text=True,
+        env={**os.environ, "PATH": path},
         check=False,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "ruff (lint)" in completed.stdout
     assert "black (format)" in completed.stdout
+    assert "mypy (types)" in completed.stdout
 
 
 @pytest.mark.slow
