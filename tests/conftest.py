@@ -88,6 +88,18 @@ def bakery(cookies_session: object) -> Bakery:
     return Bakery(cookies_session)
 
 
+@pytest.fixture(scope="session")
+def mypy_cache(request: pytest.FixtureRequest) -> Path:
+    """One cache per test worker, kept between sessions.
+
+    mypy's cache is validated file by file, so any bake may use it: the
+    libraries, the bulk of the work, are checked once per Python version. A
+    worker of its own, because mypy does not lock its cache against another run.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return request.config.cache.mkdir(f"mypy-{worker}")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Bake from this repository whatever directory pytest was started in."""
     config.option.template = str(TEMPLATE_DIR)

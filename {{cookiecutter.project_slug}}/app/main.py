@@ -61,8 +61,10 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         max_body_size=MAX_BODY_BYTES,
     )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
-    app.add_exception_handler(RequestValidationError, answer_invalid_request)
-    app.add_exception_handler(ModelUnavailableError, answer_no_model)
+    # Starlette types every handler as taking any Exception, though it passes
+    # each one only the exceptions of the class it is registered for.
+    app.add_exception_handler(RequestValidationError, answer_invalid_request)  # type: ignore[arg-type]
+    app.add_exception_handler(ModelUnavailableError, answer_no_model)  # type: ignore[arg-type]
     app.add_exception_handler(405, answer_wrong_method)
     app.include_router(router)
     return app

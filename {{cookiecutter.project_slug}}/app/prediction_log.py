@@ -66,6 +66,8 @@ class PredictionLog:
         latency_ms: float,
     ) -> None:
         """Queue every row of one request, with its inputs, answer and model."""
+        if self._writer is None:
+            raise RuntimeError(f"the prediction log {self.path} is not open")
         timestamp = datetime.now(UTC).isoformat(timespec="milliseconds")
         lines = partial(
             json_lines,

@@ -42,7 +42,9 @@ bearer_token = HTTPBearer(
 REQUEST_ID_HEADER = "X-Request-ID"
 # A caller's request id is kept if it is short and plain, else a new one is made.
 CALLER_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
-NO_MODEL = {503: {"model": ErrorMessage, "description": "No model is loaded."}}
+NO_MODEL: dict[int | str, dict[str, Any]] = {
+    503: {"model": ErrorMessage, "description": "No model is loaded."}
+}
 PAYLOAD_EXAMPLES = {
     "one passenger": {"value": PASSENGER_EXAMPLE},
     "several passengers": {"value": PASSENGER_EXAMPLES},

@@ -2,7 +2,7 @@
 
 Run from the project root with its virtual environment and the Kaggle data:
 
-    TITANIC_CSV=path/to/titanic.csv python benchmarks/api.py
+    TITANIC_CSV=path/to/titanic.csv python -m benchmarks.api
 
 It trains a model into a temporary MLflow store, starts both servers on
 127.0.0.1 (one worker each), then sends the same passengers to each: one-row
@@ -29,11 +29,10 @@ from pathlib import Path
 
 import pandas as pd
 
-# benchmarks/live_server.py, beside this script: also used by the server test.
-from live_server import HOST, free_port, live_server
-
 from {{ cookiecutter.module_name }}.data.load import load_titanic
 from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
+
+from benchmarks.live_server import HOST, free_port, live_server
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

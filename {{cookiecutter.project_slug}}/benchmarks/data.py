@@ -25,6 +25,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    # Imported where used, so that each measured method pays its own imports.
+    import numpy as np
+    import pyarrow as pa
 
 logger = logging.getLogger("benchmarks.data")
 
@@ -154,7 +160,7 @@ def file_sizes(folder: Path) -> dict[str, int]:
     }
 
 
-def make_passengers(rows: int, seed: int):
+def make_passengers(rows: int, seed: int) -> pa.Table:
     """Draw passengers with the Kaggle schema and its main distributions."""
     import numpy as np
     import pyarrow as pa
@@ -190,26 +196,28 @@ def make_passengers(rows: int, seed: int):
     )
 
 
-def _by_class(pclass, values: dict[int, float]):
+def _by_class(pclass: np.ndarray, values: dict[int, float]) -> np.ndarray:
     """Spread a per-class parameter over the rows, by each row's class."""
     import numpy as np
 
     return np.select([pclass == c for c in values], list(values.values()))
 
 
-def _draw(rng, shares: dict, rows: int):
+def _draw(rng: np.random.Generator, shares: dict, rows: int) -> np.ndarray:
     """Draw values (numbers or codes) with the shares of the real column."""
     return rng.choice(list(shares), size=rows, p=list(shares.values()))
 
 
-def _with_missing(rng, values, share: float):
+def _with_missing(
+    rng: np.random.Generator, values: np.ndarray, share: float
+) -> pa.Array:
     """Blank a share of the values out, as missing entries of the real file."""
     import pyarrow as pa
 
     return pa.array(values, mask=rng.random(len(values)) < share)
 
 
-def _names(rng, female):
+def _names(rng: np.random.Generator, female: np.ndarray) -> pa.Array:
     """Build `Surname, Title First Middle` names, as in the passenger list."""
     import numpy as np
     import pyarrow as pa
@@ -235,7 +243,7 @@ def _names(rng, female):
     return pc.binary_join_element_wise(head, first, middle, " ")
 
 
-def _zipf(rng, words: list[str], rows: int):
+def _zipf(rng: np.random.Generator, words: list[str], rows: int) -> pa.Array:
     """Draw words with Zipf's law (the k-th most common has weight 1/k), in Arrow."""
     import numpy as np
     import pyarrow as pa
@@ -245,7 +253,7 @@ def _zipf(rng, words: list[str], rows: int):
     return pa.array(words).take(drawn)
 
 
-def _tickets(rng, rows: int):
+def _tickets(rng: np.random.Generator, rows: int) -> pa.Array:
     """Numbers of 4 to 6 digits, shared by neighbours; some with a prefix."""
     import numpy as np
     import pyarrow as pa
@@ -262,7 +270,7 @@ def _tickets(rng, rows: int):
     return tickets.take(ticket)
 
 
-def _fares(rng, pclass):
+def _fares(rng: np.random.Generator, pclass: np.ndarray) -> np.ndarray:
     """Fares from a short price list per class: real fares repeat a lot."""
     import numpy as np
 
@@ -274,7 +282,7 @@ def _fares(rng, pclass):
     return fares
 
 
-def _cabins(rng, pclass):
+def _cabins(rng: np.random.Generator, pclass: np.ndarray) -> pa.Array:
     """Deck letter and number, known mostly in first class, as in the data."""
     import numpy as np
     import pyarrow as pa

@@ -9,7 +9,7 @@ with feedback; its wall time includes the start of Python and of the libraries.
 
 Run it from the project folder with the project's venv (about a minute):
 
-    python benchmarks/monitoring.py [--rows 1000000]
+    python -m benchmarks.monitoring [--rows 1000000]
 """
 
 from __future__ import annotations
@@ -26,9 +26,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-# benchmarks/data.py, beside this script: the same synthetic passengers.
-from data import make_passengers
-
 from {{ cookiecutter.module_name }}.data.schema import COLUMN_NAMES
 from {{ cookiecutter.module_name }}.errors import EXIT_ALERT
 from {{ cookiecutter.module_name }}.features import (
@@ -36,6 +33,8 @@ from {{ cookiecutter.module_name }}.features import (
     PREDICTION,
     PROBABILITY,
 )
+
+from benchmarks.data import make_passengers
 
 logger = logging.getLogger("benchmarks.monitoring")
 
@@ -110,7 +109,7 @@ def write_inputs(folder: Path, rows: int) -> tuple[Path, Path, Path]:
 
 def time_report(folder: Path, log: Path, reference: Path, *extra: object) -> float:
     """Run the report command once in a fresh process; return its wall time."""
-    command = [sys.executable, "-m", "{{ cookiecutter.module_name }}"]
+    command: list[object] = [sys.executable, "-m", "{{ cookiecutter.module_name }}"]
     command += ["monitor", "report"]
     command += ["--prediction-log-path", log, "--reference-profile-uri", reference]
     command += ["--monitoring-report-dir", folder / "reports", *extra]

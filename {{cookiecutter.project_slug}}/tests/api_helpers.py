@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.module_name }}.data.schema import COLUMN_NAMES
@@ -34,6 +35,12 @@ def api_settings(
         **overrides,
     }
     return ApiSettings(_env_file=None, **values)
+
+
+def served_app(client: TestClient) -> FastAPI:
+    """The app a test client calls, as FastAPI (TestClient takes any ASGI app)."""
+    assert isinstance(client.app, FastAPI)
+    return client.app
 
 
 def champion_client_fixture():

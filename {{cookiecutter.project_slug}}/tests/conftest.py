@@ -3,6 +3,7 @@
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -124,7 +125,7 @@ def make_noise_frame(n_rows: int = N_ROWS, seed: int = 1) -> pd.DataFrame:
 
 def tracked_settings(folder: Path, data_uri: Path) -> TrainSettings:
     """Settings for a fast tracked training into the store under `folder`."""
-    values = {
+    values: dict[str, Any] = {
         "data_uri": str(data_uri),
         "model_dir": folder / "models",
         "mlflow_tracking_uri": f"sqlite:///{folder}/mlflow.db",

@@ -7,7 +7,7 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -37,6 +37,7 @@ from tests.api_helpers import (
     champion_client_fixture,
     passenger_records,
     read_log,
+    served_app,
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -178,7 +179,7 @@ def test_predictions_match_batch_scoring(
     assert response.status_code == 200
     predictions = response.json()["predictions"]
     source = f"models:/{trained_store.model_name}/{CHAMPION_VERSION}"
-    model = registry.load_model(source, client.app.state.serving.settings)
+    model = registry.load_model(source, served_app(client).state.serving.settings)
     passengers = load_titanic(str(write_csv(raw_frame)), require_target=False)
     expected = score(model, passengers)
     assert [row["survived"] for row in predictions] == expected[
@@ -354,7 +355,7 @@ def test_model_description(client: TestClient, trained_store) -> None:
         champion.metrics["accuracy"]
     )
     trained_at = datetime.fromisoformat(body["trained_at"])
-    assert trained_at.utcoffset().total_seconds() == 0
+    assert trained_at.utcoffset() == timedelta(0)
     assert trained_at <= datetime.fromisoformat(body["loaded_at"])
 
 
@@ -452,6 +453,7 @@ def test_reload_picks_up_a_new_champion(start_app, trained_store) -> None:
         shared = model_registry.get_model_version(
             trained_store.model_name, result.registered_version
         )
+        assert shared.source is not None
         model_registry.create_model_version(name, shared.source, run_id=shared.run_id)
     model_registry.set_registered_model_alias(name, "champion", "1")
     client = start_app(model_name=name, api_reload_token=TOKEN)
@@ -512,7 +514,7 @@ def test_prediction_log_lines(trained_store, tmp_path: Path, capfd) -> None:
         assert line["model_name"] == body["model_name"]
         assert line["model_version"] == CHAMPION_VERSION
         assert line["latency_ms"] > 0
-        assert datetime.fromisoformat(line["timestamp"]).utcoffset().seconds == 0
+        assert datetime.fromisoformat(line["timestamp"]).utcoffset() == timedelta(0)
     stdout_lines = [
         json.loads(line)
         for line in capfd.readouterr().out.splitlines()
@@ -529,7 +531,8 @@ def test_unwritable_prediction_log_is_one_error_line(tmp_path: Path, caplog) -> 
     # A folder where the file should be: every append fails.
     log = PredictionLog(tmp_path)
     log.open()
-    log.write("req-1", [None], columns, scores, latency_ms=1.0)
+    # A stand-in: the log reads these attributes of the scores only.
+    log.write("req-1", [None], columns, scores, latency_ms=1.0)  # type: ignore[arg-type]
     log.close()
     (record,) = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert f"Prediction log {tmp_path} not written" in record.getMessage()

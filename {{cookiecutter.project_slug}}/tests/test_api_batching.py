@@ -110,7 +110,7 @@ def test_model_failure_reaches_every_request_of_the_batch() -> None:
     """A failing model call fails each of its requests, and the next ones too."""
     batcher = batcher_with(BrokenModel())
 
-    async def score_all() -> list:
+    async def score_all() -> tuple[object, ...]:
         """Two requests in one batch."""
         return await asyncio.gather(
             batcher.predict(*request_rows(0, 2)),

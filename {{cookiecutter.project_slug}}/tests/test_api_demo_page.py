@@ -31,10 +31,10 @@ class PageOutline(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         """Note form controls, the ids labels point to, and every linked URL."""
         attributes = dict(attrs)
-        if tag in {"input", "select", "textarea"} and attributes.get("name"):
-            self.controls[attributes["name"]] = attributes.get("id", "")
-        if tag == "label" and attributes.get("for"):
-            self.labelled_ids.add(attributes["for"])
+        if tag in {"input", "select", "textarea"} and (name := attributes.get("name")):
+            self.controls[name] = attributes.get("id") or ""
+        if tag == "label" and (target := attributes.get("for")):
+            self.labelled_ids.add(target)
         self.urls += [
             value for name, value in attrs if name in URL_ATTRIBUTES and value
         ]

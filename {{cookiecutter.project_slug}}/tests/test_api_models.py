@@ -29,6 +29,7 @@ from tests.api_helpers import (
     api_settings,
     champion_client_fixture,
     passenger_records,
+    served_app,
 )
 
 client = champion_client_fixture()
@@ -96,7 +97,7 @@ def test_champion_answers_are_its_own(
     client: TestClient, titanic_frame: pd.DataFrame
 ) -> None:
     """The served champion's answers are its pipeline's, row for row."""
-    served = client.app.state.serving.model.pipeline
+    served = served_app(client).state.serving.model.pipeline
     assert_answers_are_the_pipelines(client, served, titanic_frame)
 
 

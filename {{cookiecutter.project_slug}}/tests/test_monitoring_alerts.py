@@ -24,8 +24,20 @@ from tests.monitoring_helpers import (
 pytestmark = pytest.mark.usefixtures("isolated_settings")
 
 
+class WebhookServer(ThreadingHTTPServer):
+    """A webhook receiver on a free loopback port: what it got, what it answers."""
+
+    def __init__(self, status: int) -> None:
+        """Listen on 127.0.0.1, with nothing received yet."""
+        super().__init__(("127.0.0.1", 0), Receiver)
+        self.received: list[dict] = []
+        self.status = status
+
+
 class Receiver(BaseHTTPRequestHandler):
     """Keep every JSON body posted, answering with the server's status."""
+
+    server: WebhookServer
 
     def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
         """Record the alert, then answer."""
@@ -39,10 +51,9 @@ class Receiver(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def webhook(request) -> Iterator[ThreadingHTTPServer]:
-    """A webhook receiver on a free loopback port, answering `request.param`."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    server.received, server.status = [], getattr(request, "param", 200)
+def webhook(request) -> Iterator[WebhookServer]:
+    """A webhook receiver answering `request.param`, 200 by default."""
+    server = WebhookServer(getattr(request, "param", 200))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
@@ -61,10 +72,9 @@ def drifting_report(tmp_path: Path, url: str, monkeypatch) -> int:
     return cli.main([*argv, "--monitoring-report-dir", str(tmp_path / "reports")])
 
 
-def url_of(server: ThreadingHTTPServer) -> str:
+def url_of(server: WebhookServer) -> str:
     """The receiver's address, with a path as real webhooks have."""
-    host, port = server.server_address[:2]
-    return f"http://{host}:{port}/hooks/drift"
+    return f"http://127.0.0.1:{server.server_port}/hooks/drift"
 
 
 def test_alert_is_posted_to_the_webhook(tmp_path, webhook, monkeypatch) -> None:

@@ -145,6 +145,7 @@ def test_parent_run_has_train_and_test_datasets(
     """Both datasets are logged with their context and the data URI as source."""
     run = client.get_run(trained_store.results[1].promotion.run_id)
     contexts = {}
+    assert run.inputs is not None
     for dataset_input in run.inputs.dataset_inputs:
         tags = {tag.key: tag.value for tag in dataset_input.tags}
         contexts[tags["mlflow.data.context"]] = dataset_input.dataset

@@ -109,20 +109,23 @@ COMMAND_NAMES = frozenset(
 )
 
 
-def chosen_command(commands: BaseModel) -> tuple[str, BaseModel]:
-    """Follow the subcommands the arguments chose down to the one to run."""
+def chosen_command(commands: BaseModel) -> tuple[str, ProjectSettings]:
+    """Follow the subcommands the arguments chose down to the job to run."""
     name = ""
-    while (chosen := get_subcommand(commands, is_required=False)) is not None:
+    # Every subcommand is a model (no pydantic dataclass): None ends the walk.
+    while isinstance(chosen := get_subcommand(commands, is_required=False), BaseModel):
         name = next(
             field
             for field in type(commands).model_fields
             if getattr(commands, field) is chosen
         )
         commands = chosen
+    if not isinstance(commands, ProjectSettings):
+        raise TypeError(f"{type(commands).__name__} is not the settings of a job")
     return name, commands
 
 
-def run(command: BaseModel) -> int:
+def run(command: ProjectSettings) -> int:
     """Hand the command's settings to its job; most jobs import heavy libraries."""
     if isinstance(command, GridCommand):
         return print_grid(command)
@@ -140,7 +143,9 @@ def run(command: BaseModel) -> int:
         from {{ cookiecutter.module_name }}.monitoring.job import run_report
 
         return EXIT_ALERT if run_report(command).alerts else EXIT_OK
-    return run_data_command(command)
+    if isinstance(command, DataCommand):
+        return run_data_command(command)
+    raise TypeError(f"no job runs {type(command).__name__}")
 
 
 def run_data_command(command: DataCommand) -> int:

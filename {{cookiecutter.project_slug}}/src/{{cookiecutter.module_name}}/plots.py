@@ -1,30 +1,36 @@
 """Diagnostic figures of a fitted classifier, drawn without a display."""
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from sklearn.metrics import ConfusionMatrixDisplay, RocCurveDisplay
+from sklearn.pipeline import Pipeline
 
 CLASS_LABELS = ["died", "survived"]
 DISTRIBUTION_BINS = 30
-REFERENCE_STYLE = {"label": "reference (training)", "color": "tab:blue"}
-CURRENT_STYLE = {"label": "current (served)", "color": "tab:orange"}
+REFERENCE_STYLE: dict[str, Any] = {"label": "reference (training)", "color": "tab:blue"}
+CURRENT_STYLE: dict[str, Any] = {"label": "current (served)", "color": "tab:orange"}
 
 
 def confusion_matrix_figure(confusion: list[list[int]]) -> Figure:
     """Show where the test errors fall, from the matrix evaluate() computed."""
     display = ConfusionMatrixDisplay(np.asarray(confusion), display_labels=CLASS_LABELS)
-    display.plot(ax=_agg_axes(), colorbar=False)
+    display.plot(ax=_agg_figure()[1], colorbar=False)
     display.ax_.set_title("Test confusion matrix")
     return display.figure_
 
 
-def roc_curve_figure(model, x_test: pd.DataFrame, y_test: pd.Series) -> Figure:
+def roc_curve_figure(
+    model: Pipeline, x_test: pd.DataFrame, y_test: pd.Series
+) -> Figure:
     """Show the trade-offs behind the ROC AUC, which a single number hides."""
+    _, axes = _agg_figure()
     display = RocCurveDisplay.from_estimator(
-        model, x_test, y_test, ax=_agg_axes(), name="test set", plot_chance_level=True
+        model, x_test, y_test, ax=axes, name="test set", plot_chance_level=True
     )
     display.ax_.set_title("Test ROC curve")
     return display.figure_
@@ -34,27 +40,31 @@ def numeric_distribution_figure(
     feature: str, reference: pd.Series, current: pd.Series
 ) -> Figure:
     """Overlay both histograms, as densities, so samples of any size compare."""
-    axes = _agg_axes()
+    figure, axes = _agg_figure()
     values = pd.concat([reference, current]).dropna()
     edges = np.histogram_bin_edges(values, bins=DISTRIBUTION_BINS)
     for sample, style in ((reference, REFERENCE_STYLE), (current, CURRENT_STYLE)):
         # One filled outline per sample: a bar per bin would be slower to draw.
         axes.hist(
             sample.dropna(),
-            edges,
+            edges.tolist(),
             density=True,
             histtype="stepfilled",
             alpha=0.45,
             **style,
         )
-    return _compared(axes, feature, "density")
+    _label_comparison(axes, feature, "density")
+    return figure
 
 
 def categorical_distribution_figure(
-    feature: str, categories: list[str], reference_counts, current_counts
+    feature: str,
+    categories: list[str],
+    reference_counts: pd.Series,
+    current_counts: pd.Series,
 ) -> Figure:
     """Show each category's share side by side, missing values included."""
-    axes = _agg_axes()
+    figure, axes = _agg_figure()
     positions = np.arange(len(categories))
     width = 0.4
     for offset, counts, style in (
@@ -64,18 +74,18 @@ def categorical_distribution_figure(
         shares = np.asarray(counts) / max(np.sum(counts), 1)
         axes.bar(positions + offset, shares, width, **style)
     axes.set_xticks(positions, categories)
-    return _compared(axes, feature, "share")
+    _label_comparison(axes, feature, "share")
+    return figure
 
 
-def _agg_axes() -> Axes:
-    """Axes of a new figure on the Agg canvas, so servers and CI need no GUI."""
+def _agg_figure() -> tuple[Figure, Axes]:
+    """A new figure and its axes on the Agg canvas, so servers and CI need no GUI."""
     figure = Figure(figsize=(5, 4), layout="constrained")
     FigureCanvasAgg(figure)
-    return figure.add_subplot()
+    return figure, figure.add_subplot()
 
 
-def _compared(axes: Axes, feature: str, measure: str) -> Figure:
+def _label_comparison(axes: Axes, feature: str, measure: str) -> None:
     """Label a reference-versus-current figure the same way for every feature."""
     axes.set(xlabel=feature, ylabel=measure, title=f"{feature}: reference vs current")
     axes.legend()
-    return axes.figure

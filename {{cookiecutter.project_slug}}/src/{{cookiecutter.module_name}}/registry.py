@@ -22,6 +22,7 @@ from {{ cookiecutter.module_name }}.config import MlflowSettings
 if TYPE_CHECKING:
     from mlflow import MlflowClient
     from mlflow.entities.model_registry import ModelVersion
+    from sklearn.pipeline import Pipeline
 
 STORE_SCHEMES = ("models:/", "runs:/")
 # models:/NAME@ALIAS and models:/NAME/VERSION name a registry version; other URIs
@@ -54,7 +55,7 @@ def connect(settings: MlflowSettings) -> None:
     mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
 
 
-def load_model(model_uri: str, settings: MlflowSettings):
+def load_model(model_uri: str, settings: MlflowSettings) -> Pipeline:
     """Load a scikit-learn model from the registry, a run or a path, for scoring.
 
     The scikit-learn flavour, not pyfunc, so that predict_proba is available.

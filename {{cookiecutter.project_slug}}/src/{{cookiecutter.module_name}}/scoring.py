@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow as pa
@@ -17,12 +18,15 @@ from {{ cookiecutter.module_name }}.features import (
     PROBABILITY,
 )
 
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
+
 logger = logging.getLogger(__name__)
 
 ID_COLUMN = "passenger_id"
 
 
-def score(model, passengers: pd.DataFrame) -> pd.DataFrame:
+def score(model: Pipeline, passengers: pd.DataFrame) -> pd.DataFrame:
     """Add the predicted class and its probability to the identifiers and features."""
     features = passengers[INPUT_FEATURES]
     kept = [ID_COLUMN] if ID_COLUMN in passengers.columns else []
@@ -34,7 +38,7 @@ def score(model, passengers: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def read_model(settings: ServedModelSettings):
+def read_model(settings: ServedModelSettings) -> Pipeline:
     """Load the model through MLflow, or say which one failed and what to do."""
     # Imported once the input is known good: mlflow takes seconds to load.
     from {{ cookiecutter.module_name }}.registry import TRACKING_FAILURES, load_model

@@ -84,7 +84,7 @@ def _create_table(con: duckdb.DuckDBPyConnection, uri: str, missing_hint: str) -
 
 def _emptiness(con: duckdb.DuckDBPyConnection) -> str | None:
     """Refuse a header-only file, on which nothing can be learnt."""
-    (count,) = con.execute(f"SELECT count(*) FROM {TABLE}").fetchone()
+    [(count,)] = con.execute(f"SELECT count(*) FROM {TABLE}").fetchall()
     return "contains no rows" if count == 0 else None
 
 

@@ -99,9 +99,9 @@ def _read_csv(
     or gives up and reads each line as one column: Python's csv module, run only
     then, finds the line at fault.
     """
-    sample = {"sample_size": -1} if sniff_every_row else {}
+    sample_size = -1 if sniff_every_row else None  # None: DuckDB's default sample
     try:
-        relation = con.read_csv(str(path), header=True, **sample)
+        relation = con.read_csv(str(path), header=True, sample_size=sample_size)
     except duckdb.Error:
         _refuse_malformed(path, uri)
         raise

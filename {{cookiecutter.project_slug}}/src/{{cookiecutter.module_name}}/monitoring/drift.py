@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 from sklearn.metrics import accuracy_score, f1_score
@@ -88,6 +89,7 @@ def feature_drift(
     feature: str, reference: pd.Series, current: pd.Series, limits: MonitoringSettings
 ) -> FeatureDrift:
     """Test one feature with the test suited to its kind, and compute its PSI."""
+    statistic: float | None  # None when one side has no value: nothing to test
     if feature in CATEGORICAL_INPUTS:
         kind, test = "categorical", "chi-square"
         statistic, p_value = chi_square(reference, current)
@@ -169,7 +171,7 @@ def binned_counts(values: pd.Series, edges: np.ndarray) -> np.ndarray:
     return np.append(bins, values.isna().sum())
 
 
-def population_stability(expected, actual) -> float:
+def population_stability(expected: npt.ArrayLike, actual: npt.ArrayLike) -> float:
     """PSI: sum of (actual - expected) * ln(actual / expected) over the bins.
 
     Below 0.1 nothing moved, above 0.2 the population changed; floored shares
@@ -182,10 +184,10 @@ def population_stability(expected, actual) -> float:
     )
 
 
-def _shares(counts) -> np.ndarray:
+def _shares(counts: npt.ArrayLike) -> np.ndarray:
     """Turn counts into shares, floored so that none is zero."""
-    counts = np.asarray(counts, dtype=float)
-    return np.maximum(counts / max(counts.sum(), 1), PSI_FLOOR)
+    values = np.asarray(counts, dtype=float)
+    return np.maximum(values / max(values.sum(), 1), PSI_FLOOR)
 
 
 def prediction_drift(

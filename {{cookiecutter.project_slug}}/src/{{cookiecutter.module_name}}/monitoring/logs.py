@@ -73,9 +73,9 @@ def read_prediction_logs(uri: str, since: datetime | None) -> PredictionLogs:
     ):
         con.execute("SET TimeZone = 'UTC'")
         con.execute(f"CREATE TABLE parsed AS {_parse_lines_sql()}", [paths])
-        (malformed,) = con.execute(
+        [(malformed,)] = con.execute(
             "SELECT count(*) FROM parsed WHERE NOT valid"
-        ).fetchone()
+        ).fetchall()
         frame = con.execute(
             "SELECT * EXCLUDE (valid) FROM parsed "
             'WHERE valid AND (CAST(? AS TIMESTAMPTZ) IS NULL OR "timestamp" >= ?) '
@@ -159,7 +159,7 @@ def read_reference(uri: str) -> pd.DataFrame:
         typed = ", ".join(
             _typed(f'"{name}"', LOG_COLUMNS[name], name) for name in columns
         )
-        frame = relation.query("reference", f"SELECT {typed} FROM reference").df()
+        frame = relation.project(typed).df()
     if frame.empty:
         raise DataValidationError(f"reference profile {uri!r} holds no rows")
     return frame
@@ -174,11 +174,10 @@ def read_feedback(uri: str) -> pd.DataFrame:
     with read_errors(uri), duckdb.connect() as con, open_relation(con, uri) as relation:
         _require_columns(relation, FEEDBACK_COLUMNS, uri, "feedback")
         row = '"row"' if "row" in relation.columns else "0"
-        frame = relation.query(
-            "feedback",
-            "SELECT CAST(request_id AS VARCHAR) AS request_id, "
+        frame = relation.project(
+            "CAST(request_id AS VARCHAR) AS request_id, "
             f"TRY_CAST({row} AS INTEGER) AS row, "
-            "TRY_CAST(survived AS INTEGER) AS survived FROM feedback",
+            "TRY_CAST(survived AS INTEGER) AS survived"
         ).df()
     bad = frame[~frame["survived"].isin([0, 1]) | frame["request_id"].isna()]
     if not bad.empty:

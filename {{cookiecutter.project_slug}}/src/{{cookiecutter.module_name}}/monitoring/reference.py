@@ -1,6 +1,9 @@
 """The reference profile: what the model saw in training, for drift monitoring."""
 
+from __future__ import annotations
+
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow as pa
@@ -8,13 +11,18 @@ import pyarrow as pa
 from {{ cookiecutter.module_name }}.data.parquet import write_table
 from {{ cookiecutter.module_name }}.features import INPUT_FEATURES, PREDICTION
 
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
+
 # Enough for precise distributions, small enough to ship with every model.
 MAX_REFERENCE_ROWS = 100_000
 # Folder of the training run's artifacts holding the profile, for monitoring.
 REFERENCE_ARTIFACT_DIR = "monitoring"
 
 
-def build_reference(model, features: pd.DataFrame, random_state: int) -> pd.DataFrame:
+def build_reference(
+    model: Pipeline, features: pd.DataFrame, random_state: int
+) -> pd.DataFrame:
     """Keep the training inputs and the model's answers on them.
 
     Monitoring compares the inputs the API receives with these, and its

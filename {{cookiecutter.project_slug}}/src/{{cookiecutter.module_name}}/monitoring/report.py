@@ -165,7 +165,7 @@ def _table(frame: pd.DataFrame, index: bool = False) -> str:
     """
     verdicts = {True: "ALERT", False: "ok"}
     frame = frame.assign(
-        **{name: frame[name].map(verdicts) for name in frame.select_dtypes(bool)}
+        **{str(name): frame[name].map(verdicts) for name in frame.select_dtypes(bool)}
     )
     return frame.to_html(index=index, float_format="{:.3g}".format, na_rep="n/a")
 

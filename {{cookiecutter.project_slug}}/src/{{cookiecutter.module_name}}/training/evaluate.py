@@ -9,9 +9,10 @@ from sklearn.metrics import (
     recall_score,
     roc_auc_score,
 )
+from sklearn.pipeline import Pipeline
 
 
-def evaluate(model, x_test: pd.DataFrame, y_test: pd.Series) -> dict:
+def evaluate(model: Pipeline, x_test: pd.DataFrame, y_test: pd.Series) -> dict:
     """Score a fitted classifier; needs both classes in y_test for the ROC AUC."""
     predicted = model.predict(x_test)
     probability = model.predict_proba(x_test)[:, 1]

@@ -100,7 +100,10 @@ def champion_metric(
     if version is None:
         return None, None
     champion = client.get_model_version(model_name, str(version))
-    score = client.get_run(champion.run_id).data.metrics.get(f"test_{metric}")
+    # A version registered from a path, not from a run, has no run to read.
+    run_id = champion.run_id
+    metrics = client.get_run(run_id).data.metrics if run_id else {}
+    score = metrics.get(f"test_{metric}")
     if score is None:
         logger.warning(
             "Champion version %s has no test_%s: it keeps the alias", version, metric

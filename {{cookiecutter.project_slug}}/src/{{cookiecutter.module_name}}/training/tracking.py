@@ -12,6 +12,7 @@ import mlflow
 import pandas as pd
 import skops.io
 from mlflow import MlflowClient
+from mlflow.data.pandas_dataset import PandasDataset, from_pandas
 from mlflow.models import infer_signature
 
 from {{ cookiecutter.module_name }} import __version__
@@ -31,9 +32,9 @@ from {{ cookiecutter.module_name }}.training.search import without_prefix
 from {{ cookiecutter.module_name }}.training.settings import TEST_METRICS, TrainSettings
 
 if TYPE_CHECKING:
-    from mlflow.data.pandas_dataset import PandasDataset
     from mlflow.models.model import ModelInfo
     from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import Pipeline
 
 
 logger = logging.getLogger(__name__)
@@ -123,14 +124,14 @@ def log_datasets(split: DataSplit, data_uri: str) -> PandasDataset:
         ("testing", split.x_test, split.y_test),
     ):
         frame = features.assign(**{TARGET: target})
-        datasets[context] = mlflow.data.from_pandas(
+        datasets[context] = from_pandas(
             frame, source=data_uri, targets=TARGET, name=f"titanic-{context}"
         )
         mlflow.log_input(datasets[context], context=context)
     return datasets["testing"]
 
 
-def log_figures(model, metrics: dict, split: DataSplit) -> None:
+def log_figures(model: Pipeline, metrics: dict, split: DataSplit) -> None:
     """Attach the confusion matrix and ROC curve, viewable in the MLflow UI."""
     mlflow.log_figure(
         confusion_matrix_figure(metrics["confusion_matrix"]),
@@ -141,7 +142,9 @@ def log_figures(model, metrics: dict, split: DataSplit) -> None:
     )
 
 
-def log_model_and_register(model, x_test: pd.DataFrame, model_name: str) -> ModelInfo:
+def log_model_and_register(
+    model: Pipeline, x_test: pd.DataFrame, model_name: str
+) -> ModelInfo:
     """Log the pipeline with its signature and an example, as a new registry version.
 
     skops, safe to load and MLflow's default since 3.17, is asked for explicitly
@@ -163,7 +166,7 @@ def log_model_and_register(model, x_test: pd.DataFrame, model_name: str) -> Mode
     )
 
 
-def skops_trusted_types(model) -> list[str]:
+def skops_trusted_types(model: Pipeline) -> list[str]:
     """The types skops must be told to trust to load this model, found by skops.
 
     skops refuses, at load, any type it does not know: a tree's structure, numpy

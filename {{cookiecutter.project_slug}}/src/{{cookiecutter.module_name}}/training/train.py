@@ -38,6 +38,8 @@ from {{ cookiecutter.module_name }}.training.search import search_best_model
 from {{ cookiecutter.module_name }}.training.settings import TEST_METRICS, TrainSettings
 
 if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
+
     from {{ cookiecutter.module_name }}.training.promotion import Promotion
 
 logger = logging.getLogger(__name__)
@@ -150,7 +152,9 @@ def _save_artifacts(
     return result
 
 
-def _write_set(model_dir: Path, model, report: dict, reference: pd.DataFrame) -> None:
+def _write_set(
+    model_dir: Path, model: Pipeline, report: dict, reference: pd.DataFrame
+) -> None:
     """Write the three files to a hidden folder, then move them in together.
 
     A full disk or a crash fails before anything is moved, so model_dir keeps
