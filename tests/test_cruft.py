@@ -89,3 +89,23 @@ def test_cruft_update_applies_changes_and_skips_setup(template_repo, tmp_path):
     assert "git: repository created" not in updated.stdout
     assert git(project, "rev-list", "--count", "HEAD").strip() == "2"
     assert run_cruft(project, "check").returncode == 0
+
+
+@pytest.mark.parametrize("module", ["skops", "numpy"])
+def test_cruft_from_a_url_refuses_a_dependency_as_module_name(
+    template_repo, tmp_path, module
+):
+    # cruft clones a URL into a folder the hook is never told: the names it
+    # checks must not depend on finding the template.
+    context = {"module_name": module, "init_git": False, "create_venv": False}
+    created = run_cruft(
+        tmp_path,
+        "create",
+        template_repo.as_uri(),
+        "--no-input",
+        "--extra-context",
+        json.dumps(context),
+    )
+    assert created.returncode != 0
+    assert f"error: module_name = {module!r} shadows a module" in created.stderr
+    assert not (tmp_path / "titanic-survival").exists()

@@ -392,7 +392,12 @@ def test_release_points_the_manifests_at_the_new_images(bakery, answers, tmp_pat
         for step in release["jobs"]["deploy"]["steps"]
         if step.get("name") == "Point the manifests at the new images"
     )
-    command = shlex.split(step["run"].replace("$GITHUB_REF_NAME", "v1.2.3"))
+    # What the images job publishes: each build's digest, under its target.
+    digests = {"API": "sha256:" + "a" * 64, "TRAINING": "sha256:" + "b" * 64}
+    script = step["run"].replace("$GITHUB_REF_NAME", "v1.2.3")
+    for target, digest in digests.items():
+        script = script.replace(f"${target}_DIGEST", digest)
+    command = shlex.split(script)
     assert command[0] == "python3"
     run(sys.executable, *command[1:], cwd=project)
     images = {
@@ -401,10 +406,15 @@ def test_release_points_the_manifests_at_the_new_images(bakery, answers, tmp_pat
         for pod in pod_specs(rendered(project, folder))
         for container in pod["containers"]
     }
-    expected = {f"{bake.context['__image']}-training:1.2.3"}
+    expected = {f"{bake.context['__image']}-training:1.2.3@{digests['TRAINING']}"}
     if bake.context["include_api"]:
-        expected.add(f"{bake.context['__image']}:1.2.3")
+        expected.add(f"{bake.context['__image']}:1.2.3@{digests['API']}")
     assert images == expected
+    outputs = release["jobs"]["images"]["outputs"]
+    assert set(outputs) == {"api", "training"} & {
+        leg["target"]
+        for leg in release["jobs"]["images"]["strategy"]["matrix"]["include"]
+    }
 
 
 @on_every_bake
@@ -422,6 +432,54 @@ def test_release_refuses_a_tag_that_is_not_a_version(bakery, answers, tmp_path):
     )
     assert completed.returncode == 2
     assert "'latest' is not a version such as v1.2.3" in completed.stderr
+    assert jobs.read_text() == before
+
+
+def set_image_tag(project: Path, *arguments: str) -> subprocess.CompletedProcess:
+    """Run the release job's script on the jobs kustomization."""
+    jobs = project / "deployment/jobs/kustomization.yaml"
+    return subprocess.run(
+        [sys.executable, "deployment/set_image_tag.py", *arguments, jobs],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_a_new_tag_without_digest_drops_the_old_digest(bakery, tmp_path):
+    # A digest left beside a new tag would keep the old image running.
+    bake = bakery.bake(MATRIX[0])
+    project = shutil.copytree(deployed(bake), tmp_path / "project", ignore=SETUP_DIRS)
+    training = f"{bake.context['project_slug']}-training"
+    digest = "sha256:" + "c" * 64
+    pinned = set_image_tag(project, "v1.0.0", "--digest", f"{training}={digest}")
+    assert pinned.returncode == 0, pinned.stderr
+    assert digest in (project / "deployment/jobs/kustomization.yaml").read_text()
+    assert set_image_tag(project, "v1.0.1").returncode == 0
+    (pod,) = pod_specs(rendered(project, "deployment/jobs"))
+    assert pod["containers"][0]["image"] == f"{bake.context['__image']}-training:1.0.1"
+
+
+@pytest.mark.parametrize(
+    ("digest", "message"),
+    [
+        ("{training}=sha256:abc", "is not NAME=sha256:<64 hex digits>"),
+        ("{training}=", "is not NAME=sha256:<64 hex digits>"),
+        ("elsewhere=sha256:" + "d" * 64, "no --digest for image {training}"),
+    ],
+)
+def test_release_refuses_a_digest_it_cannot_place(bakery, tmp_path, digest, message):
+    bake = bakery.bake(MATRIX[0])
+    project = shutil.copytree(deployed(bake), tmp_path / "project", ignore=SETUP_DIRS)
+    jobs = project / "deployment/jobs/kustomization.yaml"
+    before = jobs.read_text()
+    training = f"{bake.context['project_slug']}-training"
+    completed = set_image_tag(
+        project, "v1.0.0", "--digest", digest.format(training=training)
+    )
+    assert completed.returncode != 0
+    assert message.format(training=training) in completed.stderr
     assert jobs.read_text() == before
 
 

@@ -12,11 +12,13 @@ from {{ cookiecutter.module_name }} import cli, errors
 from {{ cookiecutter.module_name }}.config import REFERENCE_FILE
 from {{ cookiecutter.module_name }}.features import INPUT_FEATURES, PREDICTION
 from {{ cookiecutter.module_name }}.monitoring.report import HTML_FILE, SUMMARY_FILE
+from {{ cookiecutter.module_name }}.monitoring.settings import MonitoringSettings
 
 from tests.cli_helpers import only_error, only_error_line, run_command
 from tests.conftest import FAST_TRAINING
 from tests.monitoring_helpers import (
     LOG_ROWS,
+    REFERENCE_ROWS,
     log_lines,
     passengers,
     write_log,
@@ -205,7 +207,8 @@ def test_bad_input_subprocess_has_no_traceback(tmp_path) -> None:
     """Without a trained model, the command says what is missing, no traceback."""
     argv = ["-m", "{{ cookiecutter.module_name }}", "monitor", "report"]
     completed = run_command(*argv, cwd=tmp_path)
-    assert REFERENCE_FILE in only_error_line(completed, errors.EXIT_INVALID_INPUT)
+    line = only_error_line(completed, errors.EXIT_INVALID_INPUT)
+    assert "no reference profile for models:/" in line
 
 
 def test_feedback_gives_accuracy_and_f1_per_day(tmp_path, reference) -> None:
@@ -255,7 +258,28 @@ def test_training_writes_the_reference_profile(titanic_csv, tmp_path) -> None:
     # The training rows: 80 % of the data with the default TEST_SIZE.
     assert len(profile) == int(len(pd.read_csv(titanic_csv)) * 0.8)
     assert set(profile[PREDICTION]) <= {0, 1}
-    # The default reference of the report is that file.
-    log = quiet_log(tmp_path)
-    assert cli.main(["monitor", "report", "--prediction-log-path", str(log)]) in (0, 4)
-    assert summary(tmp_path)["reference_uri"] == str(Path("models") / REFERENCE_FILE)
+    # The report reads it when asked to (a --no-tracking run has no other).
+    assert report(tmp_path, quiet_log(tmp_path), model_dir / REFERENCE_FILE) in (0, 4)
+
+
+def test_default_reference_is_the_served_models_not_the_last_runs(
+    tmp_path, trained_store, monkeypatch
+) -> None:
+    """A challenger or untracked run rewrites models/; the champion's profile holds."""
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", trained_store.uri)
+    monkeypatch.setenv("MODEL_NAME", trained_store.model_name)
+    (tmp_path / "models").mkdir()
+    write_reference(tmp_path / "models" / REFERENCE_FILE)
+    argv = ["monitor", "report", "--prediction-log-path", str(quiet_log(tmp_path))]
+    argv += ["--monitoring-report-dir", str(tmp_path / "reports")]
+    assert cli.main(argv) in (errors.EXIT_OK, errors.EXIT_ALERT)
+    result = summary(tmp_path)
+    assert result["reference_uri"] == f"models:/{trained_store.model_name}@champion"
+    champion_rows = int(len(pd.read_csv(trained_store.good_csv)) * 0.8)
+    assert result["reference_rows"] == champion_rows != REFERENCE_ROWS
+
+
+def test_default_reference_follows_the_served_model_uri(monkeypatch) -> None:
+    """MODEL_URI changes the model the API serves, so the profile compared too."""
+    monkeypatch.setenv("MODEL_URI", "models:/titanic/3")
+    assert MonitoringSettings(_env_file=None).reference_uri == "models:/titanic/3"

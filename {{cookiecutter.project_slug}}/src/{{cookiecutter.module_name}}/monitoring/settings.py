@@ -1,19 +1,17 @@
 """Settings of the drift report: its inputs, its output and its thresholds."""
 
-from pathlib import Path
-
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import CliSuppress
 
 from {{ cookiecutter.module_name }}.config import (
     PREDICTION_LOG_PATH,
     REFERENCE_FILE,
-    MlflowSettings,
+    ServedModelSettings,
     blank_is_none,
 )
 
 
-class MonitoringSettings(MlflowSettings):
+class MonitoringSettings(ServedModelSettings):
     """Compare logged predictions with training, write the report, alert.
 
     Each option also reads its environment variable (--since: SINCE)
@@ -27,10 +25,6 @@ class MonitoringSettings(MlflowSettings):
         "unless an offset is given) or a duration back from now, 7d or 24h; "
         "unset: the whole log.",
     )
-    model_dir: Path = Field(
-        default=Path("models"),
-        description=f"Folder where training wrote {REFERENCE_FILE}.",
-    )
     prediction_log_path: str = Field(
         default=PREDICTION_LOG_PATH,
         description="Prediction log: a JSON-lines file or a folder of them, a "
@@ -38,9 +32,11 @@ class MonitoringSettings(MlflowSettings):
     )
     reference_profile_uri: str | None = Field(
         default=None,
-        description="Training reference profile: a Parquet file anywhere, or "
-        "models:/NAME@ALIAS for the one logged with that model version; unset "
-        f"reads MODEL_DIR/{REFERENCE_FILE}, written by training.",
+        description="Training reference profile: a Parquet file anywhere "
+        f"(models/{REFERENCE_FILE}: the last local run's, served or not), or "
+        "models:/NAME@ALIAS for the one logged with that model version; unset: "
+        "the one logged with the model the API serves (MODEL_URI, or "
+        "models:/MODEL_NAME@MODEL_ALIAS).",
     )
     feedback_uri: str | None = Field(
         default=None,
@@ -94,5 +90,9 @@ class MonitoringSettings(MlflowSettings):
 
     @property
     def reference_uri(self) -> str:
-        """The reference to compare with: the configured one, or training's."""
-        return self.reference_profile_uri or str(self.model_dir / REFERENCE_FILE)
+        """The reference to compare with: the configured one, or the served model's.
+
+        Not the local models/ folder by default: any run rewrites it, a
+        challenger or an untracked one too, while the API keeps its model.
+        """
+        return self.reference_profile_uri or self.served_model_uri

@@ -28,8 +28,9 @@ class TrainSettings(MlflowSettings):
     )
     model_dir: Path = Field(
         default=Path("models"),
-        description="Folder receiving model.joblib, metrics.json and "
-        "reference.parquet.",
+        description="Folder receiving this run's model.joblib, metrics.json and "
+        "reference.parquet, whether it becomes champion or not: the API and the "
+        "drift report use the registry's champion.",
     )
     test_size: float = Field(
         default=0.2, gt=0, lt=1, description="Share of rows held out for the test."

@@ -199,7 +199,10 @@ def log_result(result: TrainingResult) -> None:
     """Report the numbers and where the artifacts are, for the person at the shell."""
     scores = ", ".join(f"{name} {result.metrics[name]:.4f}" for name in TEST_METRICS)
     logger.info("Test %s", scores)
-    logger.info("Model, metrics and reference profile saved in %s", result.model_dir)
+    logger.info(
+        "This run's model, metrics and reference profile saved in %s",
+        result.model_dir,
+    )
     if result.promotion is None:
         logger.info("Tracking off: nothing logged to MLflow")
         return
