@@ -206,10 +206,9 @@ def test_recorded_modules_are_what_the_bakes_install(bakery):
     installed = set().union(
         *(installed_modules(bakery.bake(row)) for row in MATRIX if row["create_venv"])
     )
+    # A recorded name no bake installs any more is only refused for nothing.
     missing = sorted(installed - pre_gen.INSTALLED_MODULES)
     assert not missing, f"add to INSTALLED_MODULES in the pre-gen hook: {missing}"
-    stale = sorted(pre_gen.INSTALLED_MODULES - installed)
-    assert not stale, f"remove from INSTALLED_MODULES, no bake installs them: {stale}"
 
 
 STRUCTURED_PARSERS = {
