@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 import tomllib
 from collections.abc import Iterable
 from pathlib import Path
@@ -123,6 +124,22 @@ def test_lint_does_not_depend_on_data_folders(bakery, answers, tmp_path):
         text=True,
     )
     assert completed.returncode == 0, completed.stdout
+
+
+def test_lock_is_current_and_exported(bakery, answers):
+    """uv.lock matches pyproject.toml, and each requirements file is its export."""
+    project = bakery.bake(answers).path
+    lock = ["uv", "lock", "--check", "--quiet"]
+    # The bake's own test of its exports, without its conftest (which needs the
+    # bake's venv): the template's Python has pytest, packaging and uv.
+    exports = [sys.executable, "-m", "pytest", "--noconftest", "-q"]
+    exports += ["-p", "no:cacheprovider", "tests/test_dependencies.py"]
+    checks = (lock, exports)
+    for command in checks:
+        completed = subprocess.run(
+            command, cwd=project, capture_output=True, text=True, check=False
+        )
+        assert completed.returncode == 0, completed.stdout + completed.stderr
 
 
 def test_structured_files_parse(bakery, answers):
