@@ -23,7 +23,7 @@ from {{ cookiecutter.module_name }}.spark.session import (
 )
 from {{ cookiecutter.module_name }}.spark.settings import SparkSettings
 
-from tests.cli_helpers import only_error
+from tests.cli_helpers import only_error, only_error_line, run_command
 
 pytestmark = pytest.mark.usefixtures("isolated_settings")
 
@@ -136,6 +136,14 @@ def test_missing_file_has_the_loaders_message(tmp_path: Path, caplog) -> None:
     assert not (tmp_path / "out").exists()
 
 
+def test_missing_file_stops_before_spark_starts(tmp_path: Path) -> None:
+    """A typo costs no JVM start: the terminal shows one line, no Java trace."""
+    argv = ["-m", "{{ cookiecutter.module_name }}", "spark", "prepare", "nowhere.csv"]
+    completed = run_command(*argv, "out", cwd=tmp_path)
+    assert "no such file or folder" in only_error_line(completed, exit_code=2)
+    assert "java" not in completed.stderr.lower()
+
+
 def without_sex(frame: pd.DataFrame) -> pd.DataFrame:
     """Drop a required column."""
     return frame.drop(columns=["Sex"])
@@ -198,11 +206,13 @@ def test_s3_without_hadoop_aws_names_the_fix(spark, caplog) -> None:
     assert only_error(caplog).endswith(S3A_HINT)
 
 
-def test_missing_java_names_the_fix(tmp_path: Path, monkeypatch, caplog) -> None:
+def test_missing_java_names_the_fix(
+    titanic_csv: Path, tmp_path: Path, monkeypatch, caplog
+) -> None:
     """No java on PATH and no JAVA_HOME: the fix, before Spark tries to start."""
     monkeypatch.delenv("JAVA_HOME", raising=False)
-    monkeypatch.setenv("PATH", str(tmp_path))
-    assert cli.main(["spark", "prepare", "titanic.csv", "out"]) == 2
+    monkeypatch.setenv("PATH", str(tmp_path / "no-java"))
+    assert cli.main(["spark", "prepare", str(titanic_csv), "out"]) == 2
     assert "Spark needs Java 17 or newer" in only_error(caplog)
 
 

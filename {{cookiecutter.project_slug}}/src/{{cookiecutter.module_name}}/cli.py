@@ -194,18 +194,15 @@ def run_data_command(command: DataCommand) -> int:
 
 
 def run_spark_command(command: SparkSettings) -> int:
-    """Start Spark, or join the running session, and run the job on it."""
-    from {{ cookiecutter.module_name }}.spark.session import spark_session
+    """Prepare or score on Spark; pyspark is imported only for these commands."""
+    if isinstance(command, PrepareCommand):
+        from {{ cookiecutter.module_name }}.spark.prepare import prepare
 
-    with spark_session(command) as spark:
-        if isinstance(command, PrepareCommand):
-            from {{ cookiecutter.module_name }}.spark.prepare import prepare
+        prepare(command)
+    else:
+        from {{ cookiecutter.module_name }}.spark.score import score_on_spark
 
-            prepare(spark, command)
-        else:
-            from {{ cookiecutter.module_name }}.spark.score import score_on_spark
-
-            score_on_spark(spark, command)
+        score_on_spark(command)
     return EXIT_OK
 {%- endif %}
 

@@ -4,35 +4,38 @@ from __future__ import annotations
 
 import logging
 
-from pyspark.sql import SparkSession
-
 from {{ cookiecutter.module_name }}.data.parquet import COMPRESSION, find_column
-from {{ cookiecutter.module_name }}.spark.read import read_passengers
-from {{ cookiecutter.module_name }}.spark.session import spark_errors, spark_path
+from {{ cookiecutter.module_name }}.spark.read import read_passengers, require_input
+from {{ cookiecutter.module_name }}.spark.session import (
+    spark_errors,
+    spark_path,
+    spark_session,
+)
 from {{ cookiecutter.module_name }}.spark.settings import PrepareCommand
 
 logger = logging.getLogger(__name__)
 
+MISSING_HINT = "pass an existing file or folder"
 
-def prepare(spark: SparkSession, command: PrepareCommand) -> None:
+
+def prepare(command: PrepareCommand) -> None:
     """Write the rows and values `data partition` writes, with Spark's executors.
 
     The target must not exist: Spark would otherwise mix two datasets, or, with
     an overwrite, delete whatever folder was named by mistake.
     """
-    frame = read_passengers(
-        spark,
-        command.source,
-        require_target=None,
-        missing_hint="pass an existing file or folder",
-    )
-    keys = [find_column(frame.columns, name, command.source) for name in command.by]
-    with spark_errors(f"write {command.target!r}"):
-        (
-            frame.write.partitionBy(*dict.fromkeys(keys))
-            .option("compression", COMPRESSION)
-            .parquet(spark_path(command.target))
+    require_input(command.source, MISSING_HINT)
+    with spark_session(command) as spark:
+        frame = read_passengers(
+            spark, command.source, require_target=None, missing_hint=MISSING_HINT
         )
+        keys = [find_column(frame.columns, key, command.source) for key in command.by]
+        with spark_errors(f"write {command.target!r}"):
+            (
+                frame.write.partitionBy(*dict.fromkeys(keys))
+                .option("compression", COMPRESSION)
+                .parquet(spark_path(command.target))
+            )
     logger.info(
         "Wrote %s as Parquet%s",
         command.target,

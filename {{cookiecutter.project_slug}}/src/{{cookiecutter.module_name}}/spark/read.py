@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.functions import col
 from pyspark.sql.types import IntegralType, NumericType, StringType
@@ -9,10 +11,15 @@ from pyspark.sql.types import IntegralType, NumericType, StringType
 from {{ cookiecutter.module_name }}.data.schema import (
     MAX_SHOWN_VALUES,
     TARGET_COLUMN,
+    DataNotFoundError,
     check_table,
 )
 from {{ cookiecutter.module_name }}.data.sources import CSV_SUFFIXES
-from {{ cookiecutter.module_name }}.spark.session import spark_errors, spark_path
+from {{ cookiecutter.module_name }}.spark.session import (
+    NOT_FOUND,
+    spark_errors,
+    spark_path,
+)
 
 # The Spark types each kind of EXPECTED_KINDS accepts.
 KIND_TYPES = {
@@ -52,6 +59,12 @@ class SparkTable:
             .collect()
         )
         return [row[0] for row in rows]
+
+
+def require_input(uri: str, missing_hint: str) -> None:
+    """Refuse a missing local input before Spark starts, and logs a Java trace."""
+    if "://" not in uri and not Path(uri).exists():
+        raise DataNotFoundError(f"cannot read {uri!r}: {NOT_FOUND}: {missing_hint}")
 
 
 def read_passengers(

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 
 import pandas as pd
 from pyspark import Broadcast
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame
 from pyspark.sql.functions import col
 from pyspark.sql.types import DoubleType, LongType, StructField, StructType
 
@@ -19,11 +19,17 @@ from {{ cookiecutter.module_name }}.features import (
     PROBABILITY,
 )
 from {{ cookiecutter.module_name }}.scoring import ID_COLUMN, read_model, score
-from {{ cookiecutter.module_name }}.spark.read import read_passengers
-from {{ cookiecutter.module_name }}.spark.session import spark_errors, spark_path
+from {{ cookiecutter.module_name }}.spark.read import read_passengers, require_input
+from {{ cookiecutter.module_name }}.spark.session import (
+    spark_errors,
+    spark_path,
+    spark_session,
+)
 from {{ cookiecutter.module_name }}.spark.settings import SparkScoreCommand
 
 logger = logging.getLogger(__name__)
+
+MISSING_HINT = "pass an existing file to --input"
 
 # What the `score` command adds to each row, typed as its Parquet file has them.
 SCORE_FIELDS = [
@@ -32,23 +38,22 @@ SCORE_FIELDS = [
 ]
 
 
-def score_on_spark(spark: SparkSession, command: SparkScoreCommand) -> None:
+def score_on_spark(command: SparkScoreCommand) -> None:
     """Score every passenger, in parallel, into a new folder of Parquet files."""
-    passengers = read_passengers(
-        spark,
-        command.input,
-        require_target=False,
-        missing_hint="pass an existing file to --input",
-    )
-    features = model_inputs(passengers)
-    # Pickled once for every executor, rather than once per task.
-    model = spark.sparkContext.broadcast(read_model(command))
-    schema = StructType([*features.schema.fields, *SCORE_FIELDS])
-    scores = features.mapInPandas(score_batches(model), schema)
-    with spark_errors(f"write {command.output!r}"):
-        scores.write.option("compression", COMPRESSION).parquet(
-            spark_path(command.output)
+    require_input(command.input, MISSING_HINT)
+    with spark_session(command) as spark:
+        passengers = read_passengers(
+            spark, command.input, require_target=False, missing_hint=MISSING_HINT
         )
+        features = model_inputs(passengers)
+        # Pickled once for every executor, rather than once per task.
+        model = spark.sparkContext.broadcast(read_model(command))
+        schema = StructType([*features.schema.fields, *SCORE_FIELDS])
+        scores = features.mapInPandas(score_batches(model), schema)
+        with spark_errors(f"write {command.output!r}"):
+            scores.write.option("compression", COMPRESSION).parquet(
+                spark_path(command.output)
+            )
     logger.info("Scored with %s; wrote %s", command.served_model_uri, command.output)
 
 

@@ -36,6 +36,7 @@ S3A_HINT = (
 # Spark's name for S3 is s3a://, its Hadoop connector; the project writes s3://.
 S3_SCHEME = re.compile(r"^s3a?://", re.IGNORECASE)
 URL_SCHEME = re.compile(r"^https?://", re.IGNORECASE)
+NOT_FOUND = "no such file or folder"
 
 
 def spark_path(uri: str) -> str:
@@ -116,7 +117,7 @@ def spark_errors(action: str, missing_hint: str = "") -> Iterator[None]:
         condition = error.getCondition()
         if condition == "PATH_NOT_FOUND":
             raise DataNotFoundError(
-                f"cannot {action}: no such file or folder{missing_hint}"
+                f"cannot {action}: {NOT_FOUND}{missing_hint}"
             ) from None
         if condition == "PATH_ALREADY_EXISTS":
             raise CommandError(
