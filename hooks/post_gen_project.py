@@ -26,6 +26,7 @@ ANSWERS_JSON = r"""{{ cookiecutter | tojson }}"""
 # tests derive every bake's exact file set from this table.
 WITH_API = {"include_api": (True,)}
 ON_KUBERNETES = {"deployment": ("argocd", "kubernetes")}
+WITH_SPARK = {"spark": (True,)}
 FILES_ONLY_WHEN: dict[str, dict[str, tuple[object, ...]]] = {
     "app": WITH_API,
     "benchmarks/api.py": WITH_API,
@@ -43,6 +44,8 @@ FILES_ONLY_WHEN: dict[str, dict[str, tuple[object, ...]]] = {
     "deployment/base/service.yaml": WITH_API,
     "deployment/base/network-policy.yaml": WITH_API,
     "argocd": {"deployment": ("argocd",)},
+    "src/*/spark": WITH_SPARK,
+    "tests/test_spark*.py": WITH_SPARK,
 }
 
 SKIP_SETUP_VARIABLE = "TEMPLATE_SKIP_SETUP"

@@ -258,7 +258,7 @@ INSTALLED_MODULES = frozenset(
 DEFAULT_REFERENCE = re.compile(r"cookiecutter\.(\w+)")
 
 TEXT_ANSWERS = ("project_name", "description", "author_name")
-BOOLEAN_ANSWERS = ("include_api", "init_git", "create_venv")
+BOOLEAN_ANSWERS = ("include_api", "spark", "init_git", "create_venv")
 CHOICE_ANSWERS = {
     "python_version": ("3.11", "3.12", "3.13"),
     "license": ("MIT", "Apache-2.0", "BSD-3-Clause", "GPL-3.0-only", "Proprietary"),

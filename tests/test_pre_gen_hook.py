@@ -142,6 +142,7 @@ def default_answers() -> dict[str, object]:
         "license": "MIT",
         "include_api": True,
         "data_storage": "local",
+        "spark": False,
         "deployment": "argocd",
         "k8s_namespace": "titanic-survival",
         "ingress_host": "titanic-survival.lab.sspcloud.fr",

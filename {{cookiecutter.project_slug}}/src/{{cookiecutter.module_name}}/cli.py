@@ -30,6 +30,13 @@ from {{ cookiecutter.module_name }}.errors import (
     describe_errors,
 )
 from {{ cookiecutter.module_name }}.monitoring.settings import MonitoringSettings
+{%- if cookiecutter.spark %}
+from {{ cookiecutter.module_name }}.spark.settings import (
+    PrepareCommand,
+    SparkScoreCommand,
+    SparkSettings,
+)
+{%- endif %}
 from {{ cookiecutter.module_name }}.training.settings import TrainSettings
 
 logger = logging.getLogger("{{ cookiecutter.module_name }}")
@@ -82,6 +89,17 @@ class MonitorCommands(BaseModel):
     report: CliSubCommand[MonitoringSettings]
 
 
+{%- if cookiecutter.spark %}
+
+
+class SparkCommands(BaseModel):
+    """Prepare and score data past one machine, on Spark: local[*] or a cluster."""
+
+    prepare: CliSubCommand[PrepareCommand]
+    score: CliSubCommand[SparkScoreCommand]
+{%- endif %}
+
+
 class GridCommand(TrainSettings):
     """Print the grid's points as a JSON list, one training each (Argo fan-out)."""
 
@@ -101,11 +119,21 @@ class Commands(BaseSettings):
     score: CliSubCommand[ScoreSettings]
     data: CliSubCommand[DataCommands]
     monitor: CliSubCommand[MonitorCommands]
+{%- if cookiecutter.spark %}
+    spark: CliSubCommand[SparkCommands]
+{%- endif %}
 
 
 # Location parts of a validation error that name commands, not settings.
 COMMAND_NAMES = frozenset(
-    [*Commands.model_fields, *DataCommands.model_fields, *MonitorCommands.model_fields]
+    [
+        *Commands.model_fields,
+        *DataCommands.model_fields,
+        *MonitorCommands.model_fields,
+{%- if cookiecutter.spark %}
+        *SparkCommands.model_fields,
+{%- endif %}
+    ]
 )
 
 
@@ -129,6 +157,10 @@ def run(command: ProjectSettings) -> int:
     """Hand the command's settings to its job; most jobs import heavy libraries."""
     if isinstance(command, GridCommand):
         return print_grid(command)
+{%- if cookiecutter.spark %}
+    if isinstance(command, SparkSettings):
+        return run_spark_command(command)
+{%- endif %}
     if isinstance(command, TrainSettings):
         from {{ cookiecutter.module_name }}.training.train import log_result, train
 
@@ -161,6 +193,23 @@ def run_data_command(command: DataCommand) -> int:
         require_direction(command)
         copy(command.source, command.target)
     return EXIT_OK
+
+
+{%- if cookiecutter.spark %}
+
+
+def run_spark_command(command: SparkSettings) -> int:
+    """Prepare or score on Spark; pyspark is imported only for these commands."""
+    if isinstance(command, PrepareCommand):
+        from {{ cookiecutter.module_name }}.spark.prepare import prepare
+
+        prepare(command)
+    else:
+        from {{ cookiecutter.module_name }}.spark.score import score_on_spark
+
+        score_on_spark(command)
+    return EXIT_OK
+{%- endif %}
 
 
 def require_direction(command: DataCommand) -> None:

@@ -6,12 +6,10 @@ import duckdb
 import pandas as pd
 
 from {{ cookiecutter.module_name }}.data.schema import (
-    ALLOWED_VALUES,
     COLUMN_NAMES,
-    EXPECTED_KINDS,
-    TARGET_COLUMN,
+    MAX_SHOWN_VALUES,
     DataNotFoundError,
-    DataValidationError,
+    check_table,
 )
 from {{ cookiecutter.module_name }}.data.sources import open_relation, read_errors
 
@@ -28,7 +26,6 @@ KIND_IDS = {
 }
 
 TABLE = "titanic"
-MAX_SHOWN_VALUES = 5
 
 
 # What to do about a missing file, said where the caller knows: training's data.
@@ -43,26 +40,11 @@ def load_titanic(
     Passengers to score have no `Survived` column: `require_target=False` neither
     asks for it nor checks it, and every other rule stays the same.
     """
-    expected_kinds = {
-        column: kind
-        for column, kind in EXPECTED_KINDS.items()
-        if require_target or column != TARGET_COLUMN
-    }
     with duckdb.connect() as con:
         _create_table(con, uri, missing_hint)
-        table = con.table(TABLE)
-        column_types = dict(zip(table.columns, table.types, strict=True))
-        # The first problem found: each check relies on those before it.
-        problem = (
-            _emptiness(con)
-            or _missing_columns(column_types, expected_kinds)
-            or _mistyped_columns(column_types, expected_kinds)
-            or _unexpected_values(con, expected_kinds)
-        )
-        if problem:
-            raise DataValidationError(f"data at {uri!r} {problem}")
+        check_table(DuckDBTable(con), uri, require_target=require_target)
         # The known columns, in COLUMN_NAMES order, under the project's names.
-        return table.df().rename(columns=COLUMN_NAMES)
+        return con.table(TABLE).df().rename(columns=COLUMN_NAMES)
 
 
 def _create_table(con: duckdb.DuckDBPyConnection, uri: str, missing_hint: str) -> None:
@@ -71,7 +53,7 @@ def _create_table(con: duckdb.DuckDBPyConnection, uri: str, missing_hint: str) -
         with read_errors(uri), open_relation(con, uri) as relation:
             known = [column for column in COLUMN_NAMES if column in relation.columns]
             # Only these columns are read from Parquet. A file with none of them
-            # is kept whole, for the checks below to say what it lacks.
+            # is kept whole, for the checks to say what it lacks.
             kept = (
                 relation.select(*map(duckdb.ColumnExpression, known))
                 if known
@@ -82,58 +64,29 @@ def _create_table(con: duckdb.DuckDBPyConnection, uri: str, missing_hint: str) -
         raise DataNotFoundError(f"{error}: {missing_hint}") from error
 
 
-def _emptiness(con: duckdb.DuckDBPyConnection) -> str | None:
-    """Refuse a header-only file, on which nothing can be learnt."""
-    [(count,)] = con.execute(f"SELECT count(*) FROM {TABLE}").fetchall()
-    return "contains no rows" if count == 0 else None
+class DuckDBTable:
+    """The loaded table, answering the schema checks' questions (TableFacts)."""
 
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Read the column types once; the values are queried on demand."""
+        self.con = con
+        table = con.table(TABLE)
+        self.column_types = dict(zip(table.columns, table.types, strict=True))
 
-def _missing_columns(
-    column_types: dict[str, duckdb.sqltypes.DuckDBPyType],
-    expected_kinds: dict[str, str],
-) -> str | None:
-    """Name every missing column at once, so one fix is enough."""
-    missing = [column for column in expected_kinds if column not in column_types]
-    return f"is missing required columns: {', '.join(missing)}" if missing else None
+    def is_empty(self) -> bool:
+        """Refuse a header-only file, on which nothing can be learnt."""
+        return self.con.execute(f"SELECT 1 FROM {TABLE} LIMIT 1").fetchone() is None
 
+    def has_kind(self, column: str, kind: str) -> bool:
+        """Match the column's DuckDB type id against the ids the kind accepts."""
+        return self.column_types[column].id in KIND_IDS[kind]
 
-def _mistyped_columns(
-    column_types: dict[str, duckdb.sqltypes.DuckDBPyType],
-    expected_kinds: dict[str, str],
-) -> str | None:
-    """Catch text in numeric columns, which would break or silently skew the model."""
-    problems = [
-        f"{column} has type {column_types[column]}, expected {kind}"
-        for column, kind in expected_kinds.items()
-        if column_types[column].id not in KIND_IDS[kind]
-    ]
-    return f"has mistyped columns: {'; '.join(problems)}" if problems else None
-
-
-def _unexpected_values(
-    con: duckdb.DuckDBPyConnection, expected_kinds: dict[str, str]
-) -> str | None:
-    """Reject values outside the known categories, including missing ones."""
-    problems = []
-    for column, allowed in ALLOWED_VALUES.items():
-        if column not in expected_kinds:
-            continue
-        bad = _bad_values(con, column, allowed)
-        if bad:
-            shown = ", ".join("NULL" if value is None else repr(value) for value in bad)
-            expected = ", ".join(repr(value) for value in allowed)
-            problems.append(f"{column} has values {shown} (allowed: {expected})")
-    return f"has unexpected values: {'; '.join(problems)}" if problems else None
-
-
-def _bad_values(
-    con: duckdb.DuckDBPyConnection, column: str, allowed: tuple[object, ...]
-) -> list[object]:
-    """Return a few distinct offending values of a column, for the error message."""
-    placeholders = ", ".join("?" for _ in allowed)
-    query = (
-        f'SELECT DISTINCT "{column}" FROM {TABLE} '
-        f'WHERE "{column}" IS NULL OR "{column}" NOT IN ({placeholders}) '
-        f"ORDER BY 1 NULLS FIRST LIMIT {MAX_SHOWN_VALUES}"
-    )
-    return [row[0] for row in con.execute(query, list(allowed)).fetchall()]
+    def bad_values(self, column: str, allowed: tuple[object, ...]) -> list[object]:
+        """Return a few distinct offending values of a column, for the message."""
+        placeholders = ", ".join("?" for _ in allowed)
+        query = (
+            f'SELECT DISTINCT "{column}" FROM {TABLE} '
+            f'WHERE "{column}" IS NULL OR "{column}" NOT IN ({placeholders}) '
+            f"ORDER BY 1 NULLS FIRST LIMIT {MAX_SHOWN_VALUES}"
+        )
+        return [row[0] for row in self.con.execute(query, list(allowed)).fetchall()]

@@ -83,7 +83,8 @@ def partition(source_uri: str, target_uri: str, by: list[str]) -> None:
         )
     written: list[ds.WrittenFile] = []
     with _stream(source_uri) as reader:
-        keys = dict.fromkeys(_column(reader.schema, name, source_uri) for name in by)
+        names = [find_column(reader.schema.names, name, source_uri) for name in by]
+        keys = [reader.schema.field(name) for name in dict.fromkeys(names)]
         with (
             removed_on_failure(fs, [target.path]),
             storage_errors(f"write {target_uri!r}"),
@@ -94,7 +95,7 @@ def partition(source_uri: str, target_uri: str, by: list[str]) -> None:
                 schema=reader.schema,
                 filesystem=fs,
                 format="parquet",
-                partitioning=ds.partitioning(pa.schema(list(keys)), flavor="hive"),
+                partitioning=ds.partitioning(pa.schema(keys), flavor="hive"),
                 file_options=ds.ParquetFileFormat().make_write_options(
                     compression=COMPRESSION
                 ),
@@ -134,13 +135,13 @@ def _batches(reader: pa.RecordBatchReader, uri: str) -> Iterator[pa.RecordBatch]
         raise DataValidationError(f"cannot read {uri!r}: {summary(error)}") from error
 
 
-def _column(schema: pa.Schema, name: str, uri: str) -> pa.Field:
+def find_column(columns: list[str], name: str, uri: str) -> str:
     """Find the column --by names, ignoring case, so `pclass` finds `Pclass`."""
-    for field in schema:
-        if field.name.lower() == name.lower():
-            return field
+    for column in columns:
+        if column.lower() == name.lower():
+            return column
     raise DataValidationError(
-        f"no column {name!r} in {uri!r}: its columns are {', '.join(schema.names)}"
+        f"no column {name!r} in {uri!r}: its columns are {', '.join(columns)}"
     )
 
 

@@ -1,0 +1,235 @@
+"""The Spark jobs in local mode: same data as `data partition`, same scores as `score`.
+
+One Spark session serves the whole module: starting the JVM takes seconds.
+"""
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from {{ cookiecutter.module_name }} import cli
+from {{ cookiecutter.module_name }}.config import S3Settings
+from {{ cookiecutter.module_name }}.data.load import load_titanic
+from {{ cookiecutter.module_name }}.data.schema import DataValidationError
+from {{ cookiecutter.module_name }}.spark.session import (
+    S3A_HINT,
+    s3a_options,
+    spark_session,
+)
+from {{ cookiecutter.module_name }}.spark.settings import SparkSettings
+
+from tests.cli_helpers import only_error, only_error_line, run_command
+
+pytestmark = pytest.mark.usefixtures("isolated_settings")
+
+PREPARE_HINT = "pass an existing file or folder"
+
+
+# Settings come from spark-defaults.conf, as on a real deployment: here, a small
+# local Spark that does not split 200 rows into 200 shuffle partitions.
+SPARK_DEFAULTS = """\
+spark.master local[2]
+spark.sql.shuffle.partitions 2
+spark.ui.enabled false
+"""
+
+
+@pytest.fixture(scope="module")
+def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """One local session for the module; the commands join it instead of starting."""
+    if not os.environ.get("JAVA_HOME") and shutil.which("java") is None:
+        pytest.skip("Spark needs Java 17 or newer, and no java is installed here")
+    conf = tmp_path_factory.mktemp("spark-conf")
+    (conf / "spark-defaults.conf").write_text(SPARK_DEFAULTS)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SPARK_CONF_DIR", str(conf))
+        patch.delenv("SPARK_MASTER", raising=False)
+        with spark_session(SparkSettings(_env_file=None)) as session:
+            yield session
+
+
+def test_spark_settings_come_from_spark_defaults(spark) -> None:
+    """No SPARK_MASTER: the master and every setting come from spark-defaults.conf."""
+    assert spark.conf.get("spark.master") == "local[2]"
+    assert spark.conf.get("spark.sql.shuffle.partitions") == "2"
+
+
+def sorted_by_id(frame: pd.DataFrame) -> pd.DataFrame:
+    """Put rows in passenger order: Spark writes its partitions in any order."""
+    return frame.sort_values("passenger_id", ignore_index=True)
+
+
+def folders(root: Path) -> list[str]:
+    """List the key=value folders below a dataset, as paths relative to it."""
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*=*") if p.is_dir())
+
+
+@pytest.mark.usefixtures("spark")
+def test_prepare_writes_what_data_partition_writes(
+    raw_frame: pd.DataFrame, write_csv, tmp_path: Path
+) -> None:
+    """Same folders, rows and values, whichever engine wrote them."""
+    # Kaggle's file doubles the quotes inside quoted names.
+    raw_frame.loc[0, "Name"] = 'Johnston, Miss. Catherine Helen "Carrie"'
+    source = str(write_csv(raw_frame))
+    by = ["--by", "pclass", "--by", "EMBARKED"]
+    duckdb_out, spark_out = tmp_path / "duckdb", tmp_path / "spark"
+    assert cli.main(["data", "partition", source, str(duckdb_out), *by]) == 0
+    assert cli.main(["spark", "prepare", source, str(spark_out), *by]) == 0
+    assert folders(spark_out) == folders(duckdb_out)
+    assert (spark_out / "Pclass=1" / "Embarked=__HIVE_DEFAULT_PARTITION__").is_dir()
+    pd.testing.assert_frame_equal(
+        sorted_by_id(load_titanic(str(spark_out))),
+        sorted_by_id(load_titanic(str(duckdb_out))),
+        check_dtype=False,
+    )
+
+
+@pytest.mark.usefixtures("spark")
+def test_prepare_without_keys_keeps_a_parquet_file_whole(
+    titanic_parquet: Path, tmp_path: Path
+) -> None:
+    """No --by: one flat folder of Parquet files holding every row."""
+    target = tmp_path / "flat"
+    assert cli.main(["spark", "prepare", str(titanic_parquet), str(target)]) == 0
+    assert folders(target) == []
+    pd.testing.assert_frame_equal(
+        sorted_by_id(load_titanic(str(target))),
+        load_titanic(str(titanic_parquet)),
+    )
+
+
+@pytest.mark.usefixtures("spark")
+def test_score_equals_batch_scoring(
+    trained_store, raw_frame: pd.DataFrame, write_csv, tmp_path: Path, monkeypatch
+) -> None:
+    """The champion's probabilities, per passenger, in the same columns."""
+    monkeypatch.setenv("MODEL_NAME", trained_store.model_name)
+    source = str(write_csv(raw_frame.drop(columns=["Survived"])))
+    batch, folder = tmp_path / "scores.parquet", tmp_path / "spark-scores"
+    tracking = ["--mlflow-tracking-uri", trained_store.uri]
+    argv = ["score", "--input", source, "--output", str(batch), *tracking]
+    assert cli.main(argv) == 0
+    argv = ["spark", "score", "--input", source, "--output", str(folder), *tracking]
+    assert cli.main(argv) == 0
+    expected = pd.read_parquet(batch)
+    scores = sorted_by_id(pd.read_parquet(folder))
+    assert list(scores.columns) == list(expected.columns)
+    pd.testing.assert_frame_equal(scores, expected, check_dtype=False)
+    np.testing.assert_array_equal(
+        scores["survival_probability"], expected["survival_probability"]
+    )
+
+
+@pytest.mark.usefixtures("spark")
+def test_missing_file_has_the_loaders_message(tmp_path: Path, caplog) -> None:
+    """One error line, the one the DuckDB loader gives, and nothing written."""
+    with pytest.raises(DataValidationError) as loader:
+        load_titanic("nowhere.csv", missing_hint=PREPARE_HINT)
+    assert cli.main(["spark", "prepare", "nowhere.csv", str(tmp_path / "out")]) == 2
+    assert only_error(caplog) == f"Prepare failed: {loader.value}"
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_file_stops_before_spark_starts(tmp_path: Path) -> None:
+    """A typo costs no JVM start: the terminal shows one line, no Java trace."""
+    argv = ["-m", "{{ cookiecutter.module_name }}", "spark", "prepare", "nowhere.csv"]
+    completed = run_command(*argv, "out", cwd=tmp_path)
+    assert "no such file or folder" in only_error_line(completed, exit_code=2)
+    assert "java" not in completed.stderr.lower()
+
+
+def without_sex(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop a required column."""
+    return frame.drop(columns=["Sex"])
+
+
+def unknown_class(frame: pd.DataFrame) -> pd.DataFrame:
+    """Put a value outside the known categories."""
+    return frame.assign(Pclass=frame["Pclass"].replace(3, 4))
+
+
+def header_only(frame: pd.DataFrame) -> pd.DataFrame:
+    """Keep the header, no row."""
+    return frame.head(0)
+
+
+@pytest.mark.usefixtures("spark")
+@pytest.mark.parametrize("spoil", [without_sex, unknown_class, header_only])
+def test_bad_schema_has_the_loaders_message(
+    spoil, raw_frame: pd.DataFrame, write_csv, tmp_path: Path, caplog
+) -> None:
+    """Spark refuses the data the loader refuses, in the loader's words."""
+    source = str(write_csv(spoil(raw_frame)))
+    with pytest.raises(DataValidationError) as loader:
+        load_titanic(source)
+    assert cli.main(["spark", "prepare", source, str(tmp_path / "out")]) == 2
+    assert only_error(caplog) == f"Prepare failed: {loader.value}"
+
+
+@pytest.mark.usefixtures("spark")
+def test_mistyped_column_is_named_with_sparks_type(
+    raw_frame: pd.DataFrame, write_csv, tmp_path: Path, caplog
+) -> None:
+    """Text in a numeric column: the loader's message, with Spark's type name."""
+    source = str(write_csv(raw_frame.assign(Age="unknown")))
+    assert cli.main(["spark", "prepare", source, str(tmp_path / "out")]) == 2
+    assert "has mistyped columns: Age has type string, expected numeric" in (
+        only_error(caplog)
+    )
+
+
+@pytest.mark.usefixtures("spark")
+def test_existing_target_is_refused(titanic_csv: Path, tmp_path: Path, caplog):
+    """Spark never writes into, or over, a folder that exists."""
+    target = tmp_path / "taken"
+    target.mkdir()
+    assert cli.main(["spark", "prepare", str(titanic_csv), str(target)]) == 2
+    assert "it already exists; choose a new folder" in only_error(caplog)
+
+
+def test_s3_without_hadoop_aws_names_the_fix(spark, caplog) -> None:
+    """s3:// needs Hadoop's s3a jars, which pyspark does not ship: say how to add them.
+
+    Reading S3 for real needs those jars, downloaded from Maven Central by
+    spark.jars.packages: no test here can fetch them.
+    """
+    if "hadoop-aws" in spark.conf.get("spark.jars.packages", ""):
+        pytest.skip("hadoop-aws is on Spark's classpath: s3:// would be read")
+    argv = ["spark", "prepare", "s3://bucket/titanic.csv", "out"]
+    assert cli.main(argv) == 2
+    assert only_error(caplog).endswith(S3A_HINT)
+
+
+def test_missing_java_names_the_fix(
+    titanic_csv: Path, tmp_path: Path, monkeypatch, caplog
+) -> None:
+    """No java on PATH and no JAVA_HOME: the fix, before Spark tries to start."""
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "no-java"))
+    assert cli.main(["spark", "prepare", str(titanic_csv), "out"]) == 2
+    assert "Spark needs Java 17 or newer" in only_error(caplog)
+
+
+def test_s3a_reads_the_projects_aws_variables() -> None:
+    """MinIO as on SSP Cloud: endpoint, path-style URLs, temporary credentials."""
+    settings = S3Settings(
+        _env_file=None,
+        aws_access_key_id="key",
+        aws_secret_access_key="secret",
+        aws_session_token="token",
+        aws_s3_endpoint="minio.lab.sspcloud.fr",
+    )
+    options = s3a_options(settings)
+    assert options["spark.hadoop.fs.s3a.endpoint"] == "https://minio.lab.sspcloud.fr"
+    assert options["spark.hadoop.fs.s3a.path.style.access"] == "true"
+    assert options["spark.hadoop.fs.s3a.secret.key"] == "secret"
+    assert options["spark.hadoop.fs.s3a.session.token"] == "token"
+    assert "TemporaryAWSCredentialsProvider" in (
+        options["spark.hadoop.fs.s3a.aws.credentials.provider"]
+    )
