@@ -34,7 +34,6 @@ from {{ cookiecutter.module_name }}.monitoring.settings import MonitoringSetting
 from {{ cookiecutter.module_name }}.spark.settings import (
     PrepareCommand,
     SparkScoreCommand,
-    SparkSettings,
 )
 {%- endif %}
 from {{ cookiecutter.module_name }}.training.settings import TrainSettings
@@ -158,7 +157,7 @@ def run(command: ProjectSettings) -> int:
     if isinstance(command, GridCommand):
         return print_grid(command)
 {%- if cookiecutter.spark %}
-    if isinstance(command, SparkSettings):
+    if isinstance(command, PrepareCommand | SparkScoreCommand):
         return run_spark_command(command)
 {%- endif %}
     if isinstance(command, TrainSettings):
@@ -198,7 +197,7 @@ def run_data_command(command: DataCommand) -> int:
 {%- if cookiecutter.spark %}
 
 
-def run_spark_command(command: SparkSettings) -> int:
+def run_spark_command(command: PrepareCommand | SparkScoreCommand) -> int:
     """Prepare or score on Spark; pyspark is imported only for these commands."""
     if isinstance(command, PrepareCommand):
         from {{ cookiecutter.module_name }}.spark.prepare import prepare

@@ -64,8 +64,9 @@ MAX_SHOWN_VALUES = 5
 class TableFacts(Protocol):
     """What the checks ask of a table, answered by the engine that holds it."""
 
-    # Each column's type, as the engine names it in messages.
-    column_types: Mapping[str, object]
+    @property
+    def column_types(self) -> Mapping[str, object]:
+        """Each column's type, as the engine names it in messages."""
 
     def is_empty(self) -> bool:
         """Tell whether the table has no row."""
