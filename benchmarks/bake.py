@@ -108,6 +108,8 @@ def main() -> None:
         "--skip-pip", action="store_true", help="skip the slow venv + pip baseline"
     )
     args = parser.parse_args()
+    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"Load average at start: {load}", flush=True)
     os.environ.pop("TEMPLATE_SKIP_SETUP", None)
     bin_dir = str(Path(sys.executable).parent)
     env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ["PATH"]}
