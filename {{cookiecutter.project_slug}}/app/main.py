@@ -93,7 +93,7 @@ async def start_serving(settings: ApiSettings, metrics: ApiMetrics) -> ServingSt
         logger.warning("API_RELOAD_TOKEN is unset: POST /model/reload is refused")
     # What the imports built lives as long as the process: frozen, it is not
     # scanned again by the collections that loading MLflow and the model
-    # trigger, a sixth of the load's CPU time (state.py unfreezes it after).
+    # trigger (up to a fifth of the load's CPU time); state.py unfreezes it.
     gc.freeze()
     try:
         await state.load_model()
