@@ -12,6 +12,7 @@ Usage: python benchmarks/image.py [--python-version 3.12]
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -62,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--python-version", default="3.12")
     args = parser.parse_args(argv)
+    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"Load average at start: {load}", flush=True)
     with tempfile.TemporaryDirectory(prefix="image-benchmark-") as name:
         sizes = measure(args.python_version, Path(name))
     base, course = f"+ base ({SLIM_BASE_MB} MB)", f"vs course's {COURSE_IMAGE_MB} MB"

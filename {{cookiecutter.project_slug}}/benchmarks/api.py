@@ -2,12 +2,15 @@
 
 Run from the project root with its virtual environment and the Kaggle data:
 
-    TITANIC_CSV=path/to/titanic.csv python -m benchmarks.api
+    TITANIC_CSV=path/to/titanic.csv python -m benchmarks.api [--startup-only]
 
-It trains a model into a temporary MLflow store, starts both servers on
-127.0.0.1 (one worker each), then sends the same passengers to each: one-row
-requests, then 1,000-row batches, from concurrent clients. It prints requests
-per second and latency percentiles, and our figures over MLflow's.
+It trains a model into a temporary MLflow store, then starts the API and a
+plain FastAPI app that loads the same model with joblib, alternately, and
+prints how long each took to answer /ready. Then it starts the API and
+`mlflow models serve` on 127.0.0.1 (one worker each) and sends the same
+passengers to each: one-row requests, then 1,000-row batches, from concurrent
+clients. It prints requests per second and latency percentiles, and our
+figures over MLflow's.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import http.client
 import json
 import logging
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,6 +49,21 @@ REQUEST_TIMEOUT_S = 60
 # Each scenario stops early past this time, whatever its request count.
 SCENARIO_DEADLINE_S = 300
 BATCH_ROWS = 1_000
+# The baseline of the start-up: the same model, loaded with joblib at import.
+PLAIN_APP = """
+import os
+
+import joblib
+from fastapi import FastAPI
+
+model = joblib.load(os.environ["MODEL_FILE"])
+app = FastAPI()
+
+
+@app.get("/ready")
+def ready() -> dict:
+    return {"ready": True}
+"""
 
 
 @dataclass(frozen=True)
@@ -81,6 +100,8 @@ def main() -> int:
     """Train, start both servers, measure each scenario, print the comparison."""
     args = parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"Load average at start: {load}", flush=True)
     data_uri = os.environ.get("TITANIC_CSV")
     if not data_uri:
         logger.error("Set TITANIC_CSV to the Kaggle training file")
@@ -90,6 +111,10 @@ def main() -> int:
         workdir = Path(folder)
         tracking_uri = f"sqlite:///{workdir / 'mlflow.db'}"
         train(data_uri, workdir, tracking_uri)
+        startups = compare_startups(workdir, tracking_uri, args.startups)
+        print_startups(startups)
+        if args.startup_only:
+            return 0
         with (
             serve_ours(workdir, tracking_uri) as ours,
             serve_mlflow(workdir, tracking_uri) as theirs,
@@ -116,6 +141,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--one-row-requests", type=int, default=2_000)
     parser.add_argument("--batch-requests", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--startups", type=int, default=3, help="start-ups of each app, alternated"
+    )
+    parser.add_argument(
+        "--startup-only", action="store_true", help="measure the start-ups only"
+    )
     return parser.parse_args()
 
 
@@ -160,6 +191,43 @@ def serve_ours(workdir: Path, tracking_uri: str) -> Iterator[Server]:
     # The prediction log also goes to stdout: drop it, the file is enough here.
     with serving(command, env, "/ready", port, workdir / "api.err") as started_in_s:
         yield Server("api", port, "/predict", lambda rows: rows, started_in_s)
+
+
+@contextmanager
+def serve_plain(workdir: Path) -> Iterator[Server]:
+    """Run a plain FastAPI app that loads models/model.joblib, as a baseline."""
+    (workdir / "plain_app.py").write_text(PLAIN_APP)
+    env = {"MODEL_FILE": str(workdir / "models" / "model.joblib")}
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "plain_app:app"]
+    command += ["--app-dir", str(workdir), "--host", HOST, "--port", str(port)]
+    with serving(command, env, "/ready", port, workdir / "plain.err") as started_in_s:
+        yield Server("plain", port, "/ready", lambda rows: rows, started_in_s)
+
+
+def compare_startups(
+    workdir: Path, tracking_uri: str, count: int
+) -> dict[str, list[float]]:
+    """Start the API and the plain app in turn, so machine noise hits both alike."""
+    startups: dict[str, list[float]] = {"api": [], "plain": []}
+    for _ in range(count):
+        for name, start in (
+            ("api", lambda: serve_ours(workdir, tracking_uri)),
+            ("plain", lambda: serve_plain(workdir)),
+        ):
+            with start() as server:
+                startups[name].append(server.started_in_s)
+    return startups
+
+
+def print_startups(startups: dict[str, list[float]]) -> None:
+    """Print each app's start-ups to /ready and the ratio of their medians."""
+    medians = {name: statistics.median(times) for name, times in startups.items()}
+    print("\nStart-up to /ready (s), median and every run:")
+    for name, times in startups.items():
+        every = " ".join(f"{seconds:.1f}" for seconds in times)
+        print(f"  {name:<6}{medians[name]:6.1f}  ({every})")
+    print(f"  ratio api / plain: {medians['api'] / medians['plain']:.2f}x\n")
 
 
 @contextmanager

@@ -19,6 +19,7 @@ import importlib
 import json
 import logging
 import math
+import os
 import resource
 import subprocess
 import sys
@@ -105,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.measure:
         measure(args.measure, args.folder)
         return 0
+    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"Load average at start: {load}", flush=True)
     with tempfile.TemporaryDirectory(prefix="titanic-benchmark-") as name:
         folder = Path(name)
         # Even the data is written by a child: Linux carries a process's peak

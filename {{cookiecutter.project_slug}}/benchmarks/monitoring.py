@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import resource
 import subprocess
 import sys
@@ -54,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     args = parser.parse_args(argv)
     logging.basicConfig(format="%(asctime)s %(message)s", level=logging.INFO)
+    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"Load average at start: {load}", flush=True)
     with tempfile.TemporaryDirectory(prefix="monitoring-benchmark-") as name:
         folder = Path(name)
         started = time.perf_counter()

@@ -61,6 +61,14 @@ def test_missing_file_exits_nonzero_with_clear_message(tmp_path: Path, caplog) -
     assert "--data-uri" in error
 
 
+def test_unreadable_data_opens_no_store(tmp_path: Path, caplog) -> None:
+    """The store is opened beside the search, so bad data leaves no empty store."""
+    missing = tmp_path / "missing.csv"
+    assert main.main(["--data-uri", str(missing), *FAST_TRAINING]) == 2
+    assert str(missing) in only_error(caplog)
+    assert not (tmp_path / "mlflow.db").exists()
+
+
 def test_bad_setting_exits_nonzero(titanic_csv: Path, caplog) -> None:
     """An out-of-range setting is reported by its variable name."""
     assert main.main(["--data-uri", str(titanic_csv), "--test-size", "1.5"]) == 2

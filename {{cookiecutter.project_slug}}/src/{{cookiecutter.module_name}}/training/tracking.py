@@ -51,12 +51,11 @@ def log_training(
 ) -> Promotion:
     """Record one training as a parent run, register its model, then promote it.
 
-    The reference profile goes with the run that produced the model, so the
-    drift baseline of any registered version can be found again. MLflow tags
-    the git commit itself (mlflow.source.git.commit) when run from a checkout.
+    The experiment must be open (open_experiment). The reference profile goes
+    with the run that produced the model, so the drift baseline of any
+    registered version can be found again. MLflow tags the git commit itself
+    (mlflow.source.git.commit) when run from a checkout.
     """
-    connect(settings)
-    mlflow.set_experiment(settings.mlflow_experiment_name)
     model = search.best_estimator_
     with (
         _known_warnings_silenced(),
@@ -88,6 +87,16 @@ def log_training(
         settings.mlflow_tracking_uri,
     )
     return promotion
+
+
+def open_experiment(settings: TrainSettings) -> None:
+    """Connect to the store and make the experiment the active one.
+
+    A fresh SQLite store creates its tables here, which takes seconds: training
+    calls this while the grid search runs, so that the wait overlaps the fits.
+    """
+    connect(settings)
+    mlflow.set_experiment(settings.mlflow_experiment_name)
 
 
 def log_grid_search(search: GridSearchCV, settings: TrainSettings) -> None:

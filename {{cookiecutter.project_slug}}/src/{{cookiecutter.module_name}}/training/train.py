@@ -7,6 +7,7 @@ import logging
 import math
 import os
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,10 +62,35 @@ class TrainingResult:
 
 
 def train(settings: TrainSettings) -> TrainingResult:
-    """Run the whole workflow once, save its artifacts, then log them to MLflow."""
+    """Run the whole workflow once, save its artifacts, then log them to MLflow.
+
+    With tracking on, a second thread imports MLflow and opens the experiment
+    while the search runs: that wait (seconds, more on a fresh store) overlaps
+    the fits, whose work happens in joblib's worker processes.
+    """
+    split = _load_and_split(settings)
+    with ThreadPoolExecutor(max_workers=1) as background:
+        experiment = (
+            background.submit(_open_experiment, settings) if settings.tracking else None
+        )
+        search = _search(split, settings)
+        metrics = evaluate(search.best_estimator_, split.x_test, split.y_test)
+        result = _save_artifacts(search, metrics, split.x_train, settings)
+        if experiment is None:
+            return result
+        promotion = _track(experiment, search, metrics, split, settings, result)
+    return replace(result, registered_version=promotion.version, promotion=promotion)
+
+
+def _load_and_split(settings: TrainSettings) -> DataSplit:
+    """Read and check the data, then hold out the stratified test set."""
     frame = load_titanic(settings.data_uri)
     logger.info("Loaded %d rows from %s", len(frame), settings.data_uri)
-    split = split_train_test(frame, settings)
+    return split_train_test(frame, settings)
+
+
+def _search(split: DataSplit, settings: TrainSettings) -> GridSearchCV:
+    """Search the grid on the training rows, saying what is tried and what won."""
     logger.info(
         "Grid search on %d rows: %s, %d folds, scoring=%s",
         len(split.x_train),
@@ -79,12 +105,7 @@ def train(settings: TrainSettings) -> TrainingResult:
         settings.scoring,
         search.best_score_,
     )
-    metrics = evaluate(search.best_estimator_, split.x_test, split.y_test)
-    result = _save_artifacts(search, metrics, split.x_train, settings)
-    if not settings.tracking:
-        return result
-    promotion = _track(search, metrics, split, settings, result)
-    return replace(result, registered_version=promotion.version, promotion=promotion)
+    return search
 
 
 def split_train_test(frame: pd.DataFrame, settings: TrainSettings) -> DataSplit:
@@ -173,7 +194,16 @@ def _write_set(
             os.replace(staging / name, model_dir / name)
 
 
+def _open_experiment(settings: TrainSettings) -> None:
+    """Import the tracking code and open the experiment, in the background."""
+    # Imported here: mlflow takes seconds to load and --no-tracking needs none of it.
+    from {{ cookiecutter.module_name }}.training import tracking
+
+    tracking.open_experiment(settings)
+
+
 def _track(
+    experiment: Future,
     search: GridSearchCV,
     metrics: dict,
     split: DataSplit,
@@ -181,11 +211,13 @@ def _track(
     saved: TrainingResult,
 ) -> Promotion:
     """Log to MLflow after the local save, so a tracking failure loses no model."""
-    # Imported here: mlflow takes seconds to load and --no-tracking needs none of it.
+    # Once the background thread has imported them, these imports cost nothing.
+    wait([experiment])
     from {{ cookiecutter.module_name }}.registry import TRACKING_FAILURES
     from {{ cookiecutter.module_name }}.training import tracking
 
     try:
+        experiment.result()
         return tracking.log_training(search, metrics, split, settings)
     except TRACKING_FAILURES as error:
         raise TrackingError(
