@@ -2,42 +2,38 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import MATRIX, MATRIX_IDS, Bakery, venv_python
+from conftest import MATRIX, MATRIX_IDS, Bake, Bakery, require_python, venv_python
 
 
-def venv_donor(answers: dict[str, object]) -> dict[str, object]:
-    """A bake of the matrix whose venv holds every library this bake imports.
+def bake_python(bake: Bake, scratch: Path) -> Path:
+    """The bake's own venv, or one synced from its lock for a bake made without.
 
-    The dev requirements depend on the Python version, the API and the storage
-    only; a bake without a venv borrows the one of a bake that has at least
-    those. mypy then reads the libraries from that venv and the code from this
-    bake (mypy_path and the bake's folders come before site-packages).
+    The venv lives outside the bake; uv builds the editable project's metadata
+    in src/, which git ignores.
     """
-    if answers["create_venv"]:
-        return answers
-    donors = [
-        row
-        for row in MATRIX
-        if row["create_venv"]
-        and row["python_version"] == answers["python_version"]
-        and row["include_api"] >= answers["include_api"]
-        and row["data_storage"] in (answers["data_storage"], "s3")
-    ]
-    if not donors:
-        pytest.fail(f"no bake of the matrix has a venv that fits {answers}")
-    return donors[0]
+    if bake.context["create_venv"]:
+        return venv_python(bake)
+    python = require_python(bake.context["python_version"])
+    env = {name: value for name, value in os.environ.items() if name != "VIRTUAL_ENV"}
+    env["UV_PROJECT_ENVIRONMENT"] = str(scratch / "venv")
+    command = ["uv", "sync", "--frozen", "--quiet", "--python", python]
+    subprocess.run(command, cwd=bake.path, env=env, check=True)
+    return scratch / "venv" / "bin" / "python"
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("answers", MATRIX, ids=MATRIX_IDS)
-def test_mypy_passes(bakery: Bakery, answers: dict[str, object], mypy_cache: Path):
+def test_mypy_passes(
+    bakery: Bakery, answers: dict[str, object], mypy_cache: Path, tmp_path: Path
+):
     bake = bakery.bake(answers)
-    python = venv_python(bakery.bake(venv_donor(answers)))
+    python = bake_python(bake, tmp_path)
     completed = subprocess.run(
         [python, "-m", "mypy", "--cache-dir", mypy_cache],
         cwd=bake.path,
