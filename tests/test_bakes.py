@@ -129,7 +129,9 @@ def test_lint_does_not_depend_on_data_folders(bakery, answers, tmp_path):
 def test_lock_is_current_and_exported(bakery, answers):
     """uv.lock matches pyproject.toml, and each requirements file is its export."""
     project = bakery.bake(answers).path
-    lock = ["uv", "lock", "--check", "--quiet"]
+    # The project's Python: without a .venv, uv would otherwise download one.
+    python = require_python(answers["python_version"])
+    lock = ["uv", "lock", "--check", "--quiet", "--python", python]
     # The bake's own test of its exports, without its conftest (which needs the
     # bake's venv): the template's Python has pytest, packaging and uv.
     exports = [sys.executable, "-m", "pytest", "--noconftest", "-q"]
