@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MATRIX, MATRIX_IDS, Bake, Bakery, require_python, venv_python
+from conftest import (
+    MATRIX,
+    MATRIX_IDS,
+    Bake,
+    Bakery,
+    prune_uv_cache,
+    require_python,
+    venv_python,
+)
 
 
 def bake_python(bake: Bake, scratch: Path) -> Path:
@@ -24,6 +32,8 @@ def bake_python(bake: Bake, scratch: Path) -> Path:
     env["UV_PROJECT_ENVIRONMENT"] = str(scratch / "venv")
     command = ["uv", "sync", "--frozen", "--quiet", "--python", python]
     subprocess.run(command, cwd=bake.path, env=env, check=True)
+    if bake.context["spark"]:
+        prune_uv_cache()
     return scratch / "venv" / "bin" / "python"
 
 
