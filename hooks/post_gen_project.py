@@ -296,9 +296,9 @@ def candidate_interpreters(version: str, uv: str | None) -> list[str]:
     return [candidate for candidate in candidates if candidate]
 
 
-def find_python(version: str, uv: str | None = None) -> str | None:
+def find_python(version: str, uv: str | None) -> str | None:
     """Find an interpreter of the project's Python version, without downloading."""
-    for candidate in candidate_interpreters(version, uv or shutil.which("uv")):
+    for candidate in candidate_interpreters(version, uv):
         if interpreter_version(candidate) == version:
             return candidate
     return None

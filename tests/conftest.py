@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -81,7 +82,7 @@ def bake_from_command_line(
 
 def require_python(version: str) -> str:
     """The interpreter of a Python version, or skip: nothing can run without it."""
-    python = post_gen.find_python(version)
+    python = post_gen.find_python(version, shutil.which("uv"))
     if python is None:
         pytest.skip(f"Python {version} is not on this machine")
     return python

@@ -144,6 +144,18 @@ def test_lock_is_current_and_exported(bakery, answers):
         assert completed.returncode == 0, completed.stdout + completed.stderr
 
 
+def test_readme_gives_each_export_command(bakery, answers):
+    """The README's refresh commands are those at the top of the exports."""
+    project = bakery.bake(answers).path
+    command = re.compile(r"^(?:#\s+)?(uv export .*)$", re.MULTILINE)
+    headers = [
+        command.search(path.read_text()).group(1)
+        for path in project.glob("requirements*.txt")
+    ]
+    readme = command.findall((project / "README.md").read_text())
+    assert sorted(readme) == sorted(headers)
+
+
 def test_structured_files_parse(bakery, answers):
     project = bakery.bake(answers).path
     parsers = {
