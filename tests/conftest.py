@@ -37,10 +37,12 @@ class Bake:
 class Bakery:
     """Bake each combination the first time a test asks for it, then reuse it."""
 
-    def __init__(self, cookies_session: object) -> None:
-        """Keep pytest-cookies' session baker and an empty cache."""
+    def __init__(self, cookies_session: object, scratch: Path) -> None:
+        """Keep pytest-cookies' session baker, empty caches, and a scratch folder."""
         self._cookies = cookies_session
+        self._scratch = scratch
         self._bakes: dict[str, Bake] = {}
+        self._venvs: dict[Path, Path] = {}
 
     def bake(self, answers: dict[str, object]) -> Bake:
         """Return the project baked with these answers, baking it if needed."""
@@ -53,6 +55,28 @@ class Bakery:
             if answers.get("spark"):
                 prune_uv_cache()
         return self._bakes[key]
+
+    def python(self, bake: Bake) -> Path:
+        """The bake's own venv, or one synced once from its lock for a bake without.
+
+        That venv lives outside the bake, whose file set other tests check; uv
+        builds the editable project's metadata in src/, which git ignores.
+        """
+        if bake.context["create_venv"]:
+            return venv_python(bake)
+        if bake.path not in self._venvs:
+            python = require_python(str(bake.context["python_version"]))
+            venv = self._scratch / f"venv-{len(self._venvs)}"
+            env = {
+                key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"
+            }
+            env["UV_PROJECT_ENVIRONMENT"] = str(venv)
+            command = ["uv", "sync", "--frozen", "--quiet", "--python", python]
+            subprocess.run(command, cwd=bake.path, env=env, check=True)
+            if bake.context["spark"]:
+                prune_uv_cache()
+            self._venvs[bake.path] = venv / "bin" / "python"
+        return self._venvs[bake.path]
 
 
 def prune_uv_cache() -> None:
@@ -97,9 +121,9 @@ def venv_python(bake: Bake) -> Path:
 
 
 @pytest.fixture(scope="session")
-def bakery(cookies_session: object) -> Bakery:
+def bakery(cookies_session: object, tmp_path_factory: pytest.TempPathFactory) -> Bakery:
     """Share one bake per combination across every test module."""
-    return Bakery(cookies_session)
+    return Bakery(cookies_session, tmp_path_factory.mktemp("venvs"))
 
 
 @pytest.fixture(scope="session")

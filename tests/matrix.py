@@ -3,6 +3,8 @@
 Every option with a fixed set of values (a choice list or a boolean) is part of
 the matrix. When the full product is small it is baked whole; otherwise a
 pairwise cover bakes every pair of values of every two options at least once.
+Options that change text only (SPREAD_OPTIONS) are left out of the pairs and
+dealt out over the rows instead, so each of their values is still baked whole.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from pathlib import Path
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 MAX_FULL_PRODUCT = 64
+# The licence changes LICENSE, the README and the metadata, nothing that runs:
+# pairing its five values with the three Pythons alone would take 15 bakes.
+SPREAD_OPTIONS = ("license",)
 
 
 def load_cookiecutter_json() -> dict[str, object]:
@@ -93,14 +98,29 @@ def _gain(row: dict[str, object], name: str, value: object, missing: set) -> int
 
 
 def bake_matrix() -> list[dict[str, object]]:
-    """Return the combinations to bake: the full product or a pairwise cover."""
+    """Return the combinations to bake: the full product or a pairwise cover.
+
+    The first row is the defaults; the spread options take their values in turn
+    down the rows.
+    """
     options = option_values()
-    if math.prod(len(values) for values in options.values()) <= MAX_FULL_PRODUCT:
-        return [
-            dict(zip(options, row, strict=True))
-            for row in itertools.product(*options.values())
+    paired = {
+        name: values for name, values in options.items() if name not in SPREAD_OPTIONS
+    }
+    if math.prod(len(values) for values in paired.values()) <= MAX_FULL_PRODUCT:
+        rows = [
+            dict(zip(paired, row, strict=True))
+            for row in itertools.product(*paired.values())
         ]
-    return pairwise_cover(options)
+    else:
+        rows = pairwise_cover(paired)
+    return [
+        {
+            name: row[name] if name in row else values[index % len(values)]
+            for name, values in options.items()
+        }
+        for index, row in enumerate(rows)
+    ]
 
 
 def bake_id(answers: dict[str, object]) -> str:

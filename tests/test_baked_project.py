@@ -39,9 +39,7 @@ def with_other_python(rows: list[dict[str, object]]) -> dict[str, object]:
     return next(
         row
         for row in rows
-        if row["create_venv"]
-        and row["python_version"] != DEFAULT_ANSWERS["python_version"]
-        and row["license"] != DEFAULT_ANSWERS["license"]
+        if row["python_version"] != DEFAULT_ANSWERS["python_version"]
         and not row["include_api"]
         and row["spark"]
         and row["data_storage"] == "s3"
@@ -59,7 +57,7 @@ SUITE_BAKES = [with_other_python(MATRIX)]
 def test_baked_test_suite_passes(bakery, answers):
     bake = bakery.bake(answers)
     completed = subprocess.run(
-        [venv_python(bake), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        [bakery.python(bake), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
         cwd=bake.path,
         capture_output=True,
         text=True,
