@@ -8,6 +8,7 @@ test with the command that installs it, never passes silently.
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import json
 import re
@@ -135,8 +136,12 @@ def test_dependabot_config_matches_its_schema(bakery, answers):
     config = bakery.bake(answers).path / ".github" / "dependabot.yml"
     run(checker, "--builtin-schema", "vendor.dependabot", config)
     updates = yaml.safe_load(config.read_text())["updates"]
-    ecosystems = {update["package-ecosystem"] for update in updates}
-    assert ecosystems == {"uv", "github-actions", "docker"}
+    ecosystems = {update["package-ecosystem"]: update for update in updates}
+    assert set(ecosystems) == {"uv", "github-actions", "docker"}
+    # Dependabot must bump the lock, never an export of it alone.
+    excluded = ecosystems["uv"]["exclude-paths"]
+    for export in config.parent.parent.glob("requirements*.txt"):
+        assert any(fnmatch.fnmatch(export.name, pattern) for pattern in excluded)
 
 
 @on_every_bake
