@@ -212,7 +212,9 @@ def test_dockerfile_builds_the_selected_images(bakery, answers):
     assert list(stages)[-len(images) :] == images
     pinned = bake.context["_python_image"][bake.context["python_version"]]
     assert {stage.base for stage in stages.values() if ":" in stage.base} == {pinned}
-    for image in images:
+    # The Spark image is never a default target: it comes before the others.
+    assert ("spark" in stages) is bake.context["spark"]
+    for image in [*images, "spark"] if bake.context["spark"] else images:
         assert stages[image].arguments("USER") == [f"{RUN_AS}:{RUN_AS}"]
     if bake.context["include_api"]:
         assert stages["api"].arguments("EXPOSE") == [str(API_PORT)]
