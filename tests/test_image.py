@@ -37,9 +37,9 @@ SPARK_ON_KUBERNETES = next(
 )
 # Where the SparkApplications' local:// files are in the rebuilt image.
 IMAGE_VENV = "local:///opt/venv/"
-HADOOP_AWS_HINT = (
-    "pyspark's Hadoop changed: set its version in spark.jars.packages "
-    "(deployment/spark/applications.yaml) and in the README"
+PYSPARK_HINT = (
+    "the lock's pyspark changed: set sparkVersion, and the Hadoop version in "
+    "spark.jars.packages, in deployment/spark/applications.yaml and the README"
 )
 
 
@@ -148,14 +148,17 @@ def test_spark_image_runs_the_spark_applications_commands(bakery, tmp_path):
     assert "score" in shown.stdout
     applications = bake.path / "deployment" / "spark" / "applications.yaml"
     prepare, score = yaml.safe_load_all(applications.read_text())
-    jars = image.venv.glob("lib/python*/site-packages/pyspark/jars/hadoop-client-api-*")
-    hadoop = re.search(r"-(\d[\d.]*)\.jar$", next(jars).name)[1]
+    (pyspark,) = image.venv.glob("lib/python*/site-packages/pyspark")
+    version = re.search(r"['\"]([\d.]+)['\"]", (pyspark / "version.py").read_text())[1]
+    jar = next(pyspark.glob("jars/hadoop-client-api-*.jar")).name
+    hadoop = re.search(r"-(\d[\d.]*)\.jar$", jar)[1]
     for application in (prepare, score):
         spec = application["spec"]
         main = image.venv / spec["mainApplicationFile"].removeprefix(IMAGE_VENV)
         assert main.is_file(), spec["mainApplicationFile"]
         hadoop_aws = spec["sparkConf"]["spark.jars.packages"]
-        assert hadoop_aws == f"org.apache.hadoop:hadoop-aws:{hadoop}", HADOOP_AWS_HINT
+        assert hadoop_aws == f"org.apache.hadoop:hadoop-aws:{hadoop}", PYSPARK_HINT
+        assert spec["sparkVersion"] == version, PYSPARK_HINT
     # The prepare job's arguments, local folders in place of its s3:// ones.
     data = write_synthetic_titanic(tmp_path / "titanic.csv")
     source, target = (a for a in prepare["spec"]["arguments"] if a.startswith("s3:"))
