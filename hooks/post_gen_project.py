@@ -43,6 +43,7 @@ FILES_ONLY_WHEN: dict[str, dict[str, tuple[object, ...]]] = {
     "deployment/base/monitoring-cronjob.yaml": {**WITH_API, "data_storage": ("s3",)},
     "deployment/base/service.yaml": WITH_API,
     "deployment/base/network-policy.yaml": WITH_API,
+    "deployment/spark": WITH_SPARK,
     "argocd": {"deployment": ("argocd",)},
     "src/*/spark": WITH_SPARK,
     "tests/test_spark*.py": WITH_SPARK,

