@@ -46,6 +46,7 @@ FILES_ONLY_WHEN: dict[str, dict[str, tuple[object, ...]]] = {
     "deployment/spark": WITH_SPARK,
     "argocd": {"deployment": ("argocd",)},
     "src/*/spark": WITH_SPARK,
+    "benchmarks/spark.py": WITH_SPARK,
     "tests/test_spark*.py": WITH_SPARK,
 }
 
