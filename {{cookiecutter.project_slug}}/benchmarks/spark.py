@@ -14,8 +14,8 @@ every 0.1 s: ru_maxrss gives one process only. Spark runs where the commands
 put it: local[*], every core, unless SPARK_MASTER or spark-defaults.conf says
 otherwise.
 
-Run it from the project folder with the project's venv and Java 17 (about 6
-minutes on 2 cores):
+Run it from the project folder with the project's venv and Java 17 (17 minutes
+on 2 busy cores; 3 with --rows 1000000):
 
     python -m benchmarks.spark [--rows 10000000] [--model-uri URI]
 """
