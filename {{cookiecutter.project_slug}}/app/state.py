@@ -66,8 +66,9 @@ class ServingState:
                     "once that is fixed, POST /model/reload loads it"
                 )
                 raise ModelUnavailableError(self.failure) from error
+            replacing = self.model is not None
             self.model, self.failure = model, None
-            _exempt_from_collection()
+            _exempt_from_collection(replacing)
         self.metrics.set_model(model)
         logger.info(
             "Serving %s version %s from %s", model.name, model.version, model.source
@@ -75,15 +76,17 @@ class ServingState:
         return model
 
 
-def _exempt_from_collection() -> None:
+def _exempt_from_collection(replacing: bool) -> None:
     """Take the long-lived objects out of the garbage collector's sight.
 
     mlflow, scikit-learn and the model leave hundreds of thousands of objects
     that every full collection would scan again, pausing requests for tens of
-    milliseconds (most of the tail latency of large requests). Unfreezing
-    first lets one collection free a replaced model before the new freeze.
+    milliseconds (most of the tail latency of large requests). A replaced
+    model is frozen: it is unfrozen so that the collection can free it; at
+    start-up, the collection scans only what the load built.
     """
-    gc.unfreeze()
+    if replacing:
+        gc.unfreeze()
     gc.collect()
     gc.freeze()
 
