@@ -18,17 +18,15 @@ from starlette.routing import Match
 from {{ cookiecutter.module_name }} import __version__
 from {{ cookiecutter.module_name }}.errors import configure_logging, describe_errors
 
-from app.model_loader import ModelUnavailableError
-from app.monitoring import ApiMetrics, MetricsMiddleware
+from app.monitoring import HTTP_METHODS, ApiMetrics, MetricsMiddleware
 from app.routes import router
+from app.serving import ModelUnavailableError, ServingState
 from app.settings import ApiSettings
-from app.state import ServingState
 
 logger = logging.getLogger(__name__)
 
 # 10,000 passengers take about 1.5 MB of JSON: room for indentation, no more.
 MAX_BODY_BYTES = 8 * 1024 * 1024
-HTTP_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 DESCRIPTION = (
     "Predicts whether a Titanic passenger survived, with the model registered in "
     "MLflow. Send one passenger or a list to POST /predict, or one in the query "
@@ -93,14 +91,17 @@ async def start_serving(settings: ApiSettings, metrics: ApiMetrics) -> ServingSt
     state.prediction_log.open()
     if settings.api_reload_token is None:
         logger.warning("API_RELOAD_TOKEN is unset: POST /model/reload is refused")
-    # What the imports built lives as long as the process: frozen, it is not
-    # scanned again by the collections that loading MLflow and the model
-    # trigger (up to a fifth of the load's CPU time); state.py unfreezes it.
+    # Loading MLflow and the model builds objects that live as long as the
+    # process: no collection scans them meanwhile (up to a fifth of the load's
+    # CPU time); serving.py collects once and freezes them as the model goes in.
     gc.freeze()
+    gc.disable()
     try:
         await state.load_model()
     except ModelUnavailableError:
         logger.warning("Started without a model: /ready and /predict answer 503")
+    finally:
+        gc.enable()
     return state
 
 

@@ -16,8 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic_core import to_json
 
-from app.model_input import passenger_columns
-from app.model_loader import LoadedModel, ModelUnavailableError
+from app.inference import passenger_columns
 from app.schemas import (
     PASSENGER_EXAMPLE,
     PASSENGER_EXAMPLES,
@@ -30,7 +29,7 @@ from app.schemas import (
     Readiness,
     ReloadResponse,
 )
-from app.state import ServingState, State
+from app.serving import LoadedModel, ModelUnavailableError, ServingState, State
 
 logger = logging.getLogger(__name__)
 

@@ -7,12 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app.inference import BatchPredictor
-from app.model_input import passenger_columns
-from app.model_loader import ModelUnavailableError
+from app.inference import BatchPredictor, passenger_columns
 from app.monitoring import ApiMetrics
 from app.schemas import PASSENGER_EXAMPLE, Passenger
-from app.state import ServingState
+from app.serving import ModelUnavailableError, ServingState
 from tests.api_helpers import api_settings
 
 
