@@ -38,6 +38,7 @@ import pandas as pd
 from {{ cookiecutter.module_name }}.data.load import load_titanic
 from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
 
+from benchmarks.data import print_load_average
 from benchmarks.live_server import HOST, free_port, live_server
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -102,8 +103,7 @@ def main() -> int:
     """Train, start both servers, measure each scenario, print the comparison."""
     args = parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
-    print(f"Load average at start: {load}", flush=True)
+    print_load_average()
     data_uri = os.environ.get("TITANIC_CSV")
     if not data_uri:
         logger.error("Set TITANIC_CSV to the Kaggle training file")

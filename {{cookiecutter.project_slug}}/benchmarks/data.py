@@ -90,6 +90,15 @@ MALE_NAMES = ["John", "William", "Thomas", "Charles", "George", "James", "Henry"
 FEMALE_NAMES = ["Mary", "Anna", "Elizabeth", "Margaret", "Alice", "Helen", "Ellen"]
 
 
+def print_load_average() -> None:
+    """Say how busy the machine was, so a reader can judge a run's noise.
+
+    Every benchmark prints it at its start; they take it from here.
+    """
+    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"Load average at start: {load}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Write the three copies once, measure each method, report, check agreement."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -106,8 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.measure:
         measure(args.measure, args.folder)
         return 0
-    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
-    print(f"Load average at start: {load}", flush=True)
+    print_load_average()
     with tempfile.TemporaryDirectory(prefix="titanic-benchmark-") as name:
         folder = Path(name)
         # Even the data is written by a child: Linux carries a process's peak

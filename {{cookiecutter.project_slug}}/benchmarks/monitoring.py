@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import resource
 import subprocess
 import sys
@@ -35,7 +34,7 @@ from {{ cookiecutter.module_name }}.features import (
     PROBABILITY,
 )
 
-from benchmarks.data import make_passengers
+from benchmarks.data import make_passengers, print_load_average
 
 logger = logging.getLogger("benchmarks.monitoring")
 
@@ -55,8 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     args = parser.parse_args(argv)
     logging.basicConfig(format="%(asctime)s %(message)s", level=logging.INFO)
-    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
-    print(f"Load average at start: {load}", flush=True)
+    print_load_average()
     with tempfile.TemporaryDirectory(prefix="monitoring-benchmark-") as name:
         folder = Path(name)
         started = time.perf_counter()

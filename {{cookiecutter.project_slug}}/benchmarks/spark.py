@@ -45,7 +45,14 @@ from {{ cookiecutter.module_name }}.features import (
     split_features_target,
 )
 
-from benchmarks.data import CSV_FILE, PARQUET_FILE, SEED, make_passengers, run_child
+from benchmarks.data import (
+    CSV_FILE,
+    PARQUET_FILE,
+    SEED,
+    make_passengers,
+    print_load_average,
+    run_child,
+)
 
 logger = logging.getLogger("benchmarks.spark")
 
@@ -89,8 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     logging.basicConfig(format="%(asctime)s %(message)s", level=logging.INFO)
-    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
-    print(f"Load average at start: {load}", flush=True)
+    print_load_average()
     with tempfile.TemporaryDirectory(prefix="spark-benchmark-") as name:
         folder = Path(name)
         # benchmarks/data.py writes the table, in a child process of its own.
