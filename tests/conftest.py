@@ -51,9 +51,10 @@ class Bakery:
             result = self._cookies.bake(extra_context=answers)
             if result.exit_code != 0:
                 pytest.fail(f"bake {key} failed: {result.exception!r}")
-            self._bakes[key] = Bake(Path(result.project_path), dict(result.context))
-            if answers.get("spark"):
+            bake = Bake(Path(result.project_path), dict(result.context))
+            if bake.context["spark"]:
                 prune_uv_cache()
+            self._bakes[key] = bake
         return self._bakes[key]
 
     def python(self, bake: Bake) -> Path:
