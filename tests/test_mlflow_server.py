@@ -30,7 +30,7 @@ def mlflow_server(bakery, tmp_path) -> Iterator[str]:
     command += ["--workers", "1"]
     command += ["--backend-store-uri", f"sqlite:///{tmp_path / 'server.db'}"]
     command += ["--artifacts-destination", tmp_path / "artifacts"]
-    # Without the server's background job workers, a dozen processes that would
+    # Without the server's background job workers, eight processes that would
     # take both cores for a minute while the test trains and serves.
     env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
     with running_server(command, tmp_path / "server.log", "/health", env=env) as url:

@@ -260,7 +260,7 @@ def tracking_server(workdir: Path, tracking_uri: str) -> Iterator[str]:
 
     Reached over HTTP, MLflow's client imports no SQL store (SQLAlchemy,
     Alembic) in the API: the start-up a pod pays. The server's background job
-    workers are off: a fresh server starts a dozen of them, which take both
+    workers are off: a fresh server starts eight of them, which take both
     cores of a small machine for a minute, while a cluster's server started
     them long ago.
     """
