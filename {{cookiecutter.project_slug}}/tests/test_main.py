@@ -12,6 +12,7 @@ import joblib
 import pytest
 
 import main
+from {{ cookiecutter.module_name }} import cli
 from {{ cookiecutter.module_name }}.data.load import load_titanic
 from {{ cookiecutter.module_name }}.features import split_features_target
 from {{ cookiecutter.module_name }}.training.settings import TrainSettings
@@ -144,6 +145,29 @@ def test_help_mentions_environment_variables(tmp_path: Path) -> None:
         if setting != "mlflow_tracking_password":
             assert f"--{setting.replace('_', '-')}" in completed.stdout
     assert "--mlflow-tracking-password" not in completed.stdout
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([], "needs a command: train, grid, score, data, monitor"),
+        (["data"], " data needs a command: convert, partition, upload, download;"),
+        (["monitor"], " monitor needs a command: report;"),
+    ],
+)
+def test_a_group_without_its_command_lists_its_commands(
+    argv: list[str], message: str, caplog
+) -> None:
+    """The bare command, or a group alone, names what it offers, as git does."""
+    assert cli.main(argv) == 2
+    assert message in only_error(caplog)
+
+
+def test_bare_command_subprocess_has_no_traceback(tmp_path: Path) -> None:
+    """What a newcomer types first: one line saying which commands there are."""
+    completed = run_command("-m", "{{ cookiecutter.module_name }}", cwd=tmp_path)
+    error = only_error_line(completed, exit_code=2)
+    assert "{{ cookiecutter.project_slug }} needs a command: train," in error
 
 
 def test_bad_data_subprocess_has_no_traceback(raw_frame, write_csv, tmp_path) -> None:

@@ -103,11 +103,14 @@ class GridCommand(TrainSettings):
     """Print the grid's points as a JSON list, one training each (Argo fan-out)."""
 
 
+PROGRAM = "{{ cookiecutter.project_slug }}"
+
+
 class Commands(BaseSettings):
     """Train, score, prepare data and monitor this project's model."""
 
     model_config = SettingsConfigDict(
-        cli_prog_name="{{ cookiecutter.project_slug }}",
+        cli_prog_name=PROGRAM,
         cli_kebab_case=True,
         cli_implicit_flags=True,
         cli_use_class_docs_for_groups=True,
@@ -137,19 +140,29 @@ COMMAND_NAMES = frozenset(
 
 
 def chosen_command(commands: BaseModel) -> tuple[str, ProjectSettings]:
-    """Follow the subcommands the arguments chose down to the job to run."""
-    name = ""
+    """Follow the subcommands the arguments chose down to the job to run.
+
+    A group named without one of its commands (`data` alone, or nothing at
+    all) is refused with the commands it offers, as git does.
+    """
+    words: list[str] = []
     # Every subcommand is a model (no pydantic dataclass): None ends the walk.
     while isinstance(chosen := get_subcommand(commands, is_required=False), BaseModel):
-        name = next(
-            field
-            for field in type(commands).model_fields
-            if getattr(commands, field) is chosen
+        words.append(
+            next(
+                field
+                for field in type(commands).model_fields
+                if getattr(commands, field) is chosen
+            )
         )
         commands = chosen
     if not isinstance(commands, ProjectSettings):
-        raise TypeError(f"{type(commands).__name__} is not the settings of a job")
-    return name, commands
+        line = " ".join([PROGRAM, *words])
+        choices = ", ".join(type(commands).model_fields)
+        raise CommandError(
+            f"{line} needs a command: {choices}; add --help to see what each does"
+        )
+    return words[-1], commands
 
 
 def run(command: ProjectSettings) -> int:
@@ -245,6 +258,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as error:
         logger.error("Invalid configuration: %s", describe_errors(error, COMMAND_NAMES))
         return EXIT_INVALID_INPUT
+    except CommandError as error:
+        logger.error("%s", error)
+        return error.exit_code
     configure_logging(command.log_level)
     try:
         return run(command)
