@@ -104,6 +104,7 @@ def test_suffix_ignores_query_strings() -> None:
     [
         ("gs://bucket/titanic.csv", "unsupported scheme 'gs'"),
         ("s3://", "no bucket in 's3://'"),
+        ("s3:///titanic.parquet", "no bucket in 's3:///titanic.parquet'"),
     ],
 )
 def test_bad_uris_are_refused(uri: str, message: str) -> None:

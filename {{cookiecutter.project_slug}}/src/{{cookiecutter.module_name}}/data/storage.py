@@ -74,7 +74,8 @@ def parse_uri(uri: str) -> Location:
     if scheme in HTTP_SCHEMES:
         return Location(uri, scheme, uri)
     if scheme == S3:
-        if not rest.strip("/"):
+        # s3:///key names no bucket: its key is not one.
+        if not rest.split("/", 1)[0]:
             raise DataAccessError(f"no bucket in {uri!r}: expected s3://bucket/key")
         return Location(uri, S3, rest.strip("/"))
     if scheme in (LOCAL, "file"):
