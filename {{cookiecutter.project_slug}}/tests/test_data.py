@@ -103,6 +103,25 @@ def test_text_in_age_is_a_type_error(raw_frame, write_csv) -> None:
         load_titanic(str(write_csv(frame)))
 
 
+def test_decimal_commas_are_named_as_the_likely_cause(raw_frame, tmp_path) -> None:
+    """A French spreadsheet's export (; and decimal commas) says what to fix."""
+    path = tmp_path / "titanic.csv"
+    raw_frame.to_csv(path, sep=";", decimal=",", index=False)
+    with pytest.raises(DataValidationError) as caught:
+        load_titanic(str(path))
+    assert "Age has type VARCHAR, expected numeric" in str(caught.value)
+    assert "(text where numbers belong: decimal commas" in str(caught.value)
+
+
+def test_a_boolean_target_gets_no_number_hint(raw_frame, write_csv) -> None:
+    """The decimal-comma hint is only for text where numbers were expected."""
+    frame = raw_frame.assign(Survived=raw_frame["Survived"].map({0: False, 1: True}))
+    with pytest.raises(DataValidationError) as caught:
+        load_titanic(str(write_csv(frame)))
+    assert "Survived has type BOOLEAN, expected integer" in str(caught.value)
+    assert "decimal comma" not in str(caught.value)
+
+
 def test_text_far_down_a_column_is_a_type_error(raw_frame, write_csv) -> None:
     """Types are sniffed on every row, not only DuckDB's default sample."""
     frame = pd.concat([raw_frame] * 110, ignore_index=True).astype({"Fare": object})

@@ -59,6 +59,11 @@ class DataNotFoundError(DataAccessError):
 
 # Offending values a message shows at most, per column.
 MAX_SHOWN_VALUES = 5
+# Why a number column is read as text, most often: a French spreadsheet's
+# export writes decimal commas, which no CSV reader takes for numbers.
+TEXT_IN_NUMBERS_HINT = (
+    "text where numbers belong: decimal commas, 22,5 for 22.5, or words"
+)
 
 
 class TableFacts(Protocol):
@@ -107,12 +112,23 @@ def _missing_columns(table: TableFacts, expected_kinds: dict[str, str]) -> str |
 
 def _mistyped_columns(table: TableFacts, expected_kinds: dict[str, str]) -> str | None:
     """Catch text in numeric columns, which would break or silently skew the model."""
-    problems = [
-        f"{column} has type {table.column_types[column]}, expected {kind}"
+    mistyped = {
+        column: kind
         for column, kind in expected_kinds.items()
         if not table.has_kind(column, kind)
-    ]
-    return f"has mistyped columns: {'; '.join(problems)}" if problems else None
+    }
+    if not mistyped:
+        return None
+    problems = "; ".join(
+        f"{column} has type {table.column_types[column]}, expected {kind}"
+        for column, kind in mistyped.items()
+    )
+    text_in_numbers = any(
+        kind != "text" and table.has_kind(column, "text")
+        for column, kind in mistyped.items()
+    )
+    hint = f" ({TEXT_IN_NUMBERS_HINT})" if text_in_numbers else ""
+    return f"has mistyped columns: {problems}{hint}"
 
 
 def _unexpected_values(table: TableFacts, expected_kinds: dict[str, str]) -> str | None:
