@@ -113,6 +113,18 @@ def test_output_to_a_url_is_refused(
     assert f"Score failed: {output!r} is a URL" in only_error(caplog)
 
 
+def test_output_named_as_another_format_is_refused_first(
+    unscored_csv: Path, tmp_path: Path, caplog
+) -> None:
+    """scores.csv would hold Parquet bytes: refused before the model is sought."""
+    output = tmp_path / "scores.csv"
+    argv = ["--input", str(unscored_csv), "--output", str(output)]
+    argv += ["--mlflow-tracking-uri", f"sqlite:///{tmp_path}/nowhere.db"]
+    assert score(*argv) == 2
+    assert "a Parquet file name ends in .parquet or .pq" in only_error(caplog)
+    assert not output.exists()
+
+
 def test_subprocess_failure_has_no_traceback(
     unscored_csv: Path, tmp_path: Path
 ) -> None:

@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from {{ cookiecutter.module_name }}.config import ScoreSettings, ServedModelSettings
 from {{ cookiecutter.module_name }}.data.load import load_titanic
-from {{ cookiecutter.module_name }}.data.parquet import write_table
+from {{ cookiecutter.module_name }}.data.parquet import parquet_file, write_table
 from {{ cookiecutter.module_name }}.errors import TrackingError, first_line
 from {{ cookiecutter.module_name }}.features import (
     INPUT_FEATURES,
@@ -55,6 +55,7 @@ def read_model(settings: ServedModelSettings) -> Pipeline:
 
 def score_file(settings: ScoreSettings) -> pd.DataFrame:
     """Load the passengers and the model, score, write the Parquet file."""
+    parquet_file(settings.output)
     passengers = load_titanic(
         settings.input,
         require_target=False,

@@ -20,6 +20,7 @@ from {{ cookiecutter.module_name }}.data.sources import (
     summary,
 )
 from {{ cookiecutter.module_name }}.data.storage import (
+    Location,
     filesystem,
     list_files,
     open_output,
@@ -46,14 +47,23 @@ PART_NAME = "part-{i}.parquet"
 SNIFF_EVERY_ROW = False
 
 
-def convert(source_uri: str, target_uri: str) -> None:
-    """Rewrite a CSV (or any readable data) as one zstd-compressed Parquet file."""
-    target = parse_uri(target_uri)
+def parquet_file(uri: str) -> Location:
+    """Parse where a Parquet file goes, refusing a name that says another format.
+
+    Parquet bytes in `scores.csv` would open as garbage in a spreadsheet.
+    """
+    target = parse_uri(uri)
     if target.suffix not in PARQUET_SUFFIXES:
         raise CommandError(
-            f"cannot write {target_uri!r}: a Parquet file name ends in "
+            f"cannot write {uri!r}: a Parquet file name ends in "
             f"{' or '.join(sorted(PARQUET_SUFFIXES))}"
         )
+    return target
+
+
+def convert(source_uri: str, target_uri: str) -> None:
+    """Rewrite a CSV (or any readable data) as one zstd-compressed Parquet file."""
+    target = parquet_file(target_uri)
     fs = filesystem(target)
     require_bucket(target, fs, "write")
     rows = 0
@@ -147,7 +157,7 @@ def find_column(columns: list[str], name: str, uri: str) -> str:
 
 def write_table(table: pa.Table, uri: str) -> None:
     """Write one Parquet file, creating its local folder, or to an S3 bucket."""
-    target = parse_uri(uri)
+    target = parquet_file(uri)
     fs = filesystem(target)
     require_bucket(target, fs, "write")
     with storage_errors(f"write {uri!r}"), open_output(target, fs) as sink:
