@@ -239,9 +239,9 @@ def image_python(workdir: Path) -> str:
     project's own venv is not a pod's: it has the dev tools, and skops imports
     pytest through scikit-learn's test helpers when it finds it.
     """
-    logger.info("Installing the API image's packages into %s", workdir / "image")
-    uv = find_uv_bin()
     venv = workdir / "image"
+    logger.info("Installing the API image's packages into %s", venv)
+    uv = find_uv_bin()
     python = str(venv / "bin" / "python")
     install = [uv, "pip", "install", "--quiet", "--compile-bytecode"]
     install += ["--python", python]

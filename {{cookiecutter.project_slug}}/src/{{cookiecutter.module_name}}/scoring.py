@@ -55,7 +55,7 @@ def read_model(settings: ServedModelSettings) -> Pipeline:
 
 def score_file(settings: ScoreSettings) -> pd.DataFrame:
     """Load the passengers and the model, score, write the Parquet file."""
-    parquet_file(settings.output)
+    parquet_file(settings.output)  # a wrong name fails before any reading
     passengers = load_titanic(
         settings.input,
         require_target=False,
