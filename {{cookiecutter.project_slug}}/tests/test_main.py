@@ -167,7 +167,7 @@ def test_bare_command_subprocess_has_no_traceback(tmp_path: Path) -> None:
     """What a newcomer types first: one line saying which commands there are."""
     completed = run_command("-m", "{{ cookiecutter.module_name }}", cwd=tmp_path)
     error = only_error_line(completed, exit_code=2)
-    assert "{{ cookiecutter.project_slug }} needs a command: train," in error
+    assert f"{cli.PROGRAM} needs a command: train," in error
 
 
 def test_bad_data_subprocess_has_no_traceback(raw_frame, write_csv, tmp_path) -> None:
