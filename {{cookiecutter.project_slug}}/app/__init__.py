@@ -1,1 +1,1 @@
-"""Serving API of the Titanic survival model: predictions over HTTP, monitored."""
+"""Serving API of the model: predictions over HTTP, logged and monitored."""

@@ -3,38 +3,38 @@
 from __future__ import annotations
 
 import asyncio
-import math
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from itertools import chain
 from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
+from pydantic import BaseModel
 
-from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
+from {{ cookiecutter.module_name }}.dataset import DATASET
+from {{ cookiecutter.module_name }}.prediction import as_columns, input_frame
 
 from app.monitoring import ApiMetrics
-from app.schemas import MAX_ROWS, Passenger
+from app.schemas import MAX_ROWS
 
 if TYPE_CHECKING:
     from app.serving import LoadedModel
 
 Columns = dict[str, list]
-# Text inputs: their missing values are NaN floats, which numpy must not turn
-# into the string "nan" by guessing a string type for the whole column.
-TEXT_INPUTS = frozenset({"sex", "embarked"})
 # Under load, a batch waits at most this long for as many requests as the last one.
 MAX_BATCH_WAIT_S = 0.002
 
 
 @dataclass(frozen=True)
 class Scores:
-    """The model's answers for the rows of one request, and the model that gave them."""
+    """The model's answers for the rows of one request, and the model that gave them.
 
-    survived: list[int]
-    probability: list[float]
+    Each row's predicted class, and its probabilities in the declared classes'
+    order.
+    """
+
+    classes: list
+    probabilities: list[list[float]]
     model: LoadedModel
 
 
@@ -117,11 +117,11 @@ class BatchPredictor:
             model = self._current_model()
             columns = {
                 name: list(chain.from_iterable(item.columns[name] for item in batch))
-                for name in INPUT_FEATURES
+                for name in DATASET.feature_names
             }
-            frame = build_frame(columns)
+            frame = input_frame(columns)
             self._metrics.batch_rows.observe(len(frame))
-            survived, probability = model.predict(frame)
+            predictions = model.predict(frame)
         except Exception as error:
             # Each request re-raises it: ModelUnavailableError is answered 503,
             # anything else is logged by the server and answered 500.
@@ -129,43 +129,18 @@ class BatchPredictor:
                 if not item.answer.done():
                     item.answer.set_exception(error)
             return
-        survived, probability = survived.tolist(), probability.tolist()
+        classes = predictions.classes.tolist()
+        probabilities = predictions.probabilities.tolist()
         start = 0
         for item in batch:
             end = start + item.rows
             if not item.answer.done():
                 item.answer.set_result(
-                    Scores(survived[start:end], probability[start:end], model)
+                    Scores(classes[start:end], probabilities[start:end], model)
                 )
             start = end
 
 
-def passenger_columns(passengers: Sequence[Passenger]) -> Columns:
-    """Lay the passengers out as model input columns, a missing value as NaN.
-
-    NaN, not None: in a text column scikit-learn's imputers take None for a
-    category, not a missing value; DuckDB hands the training data over with NaN.
-    """
-    return {
-        name: [
-            math.nan if value is None else value
-            for value in (getattr(passenger, name) for passenger in passengers)
-        ]
-        for name in INPUT_FEATURES
-    }
-
-
-def build_frame(columns: Columns) -> pd.DataFrame:
-    """Build the model's input frame from typed arrays, the cheapest way pandas offers.
-
-    From lists, pandas would inspect every value to guess each column's type:
-    numpy does it in C for the numbers, and text columns are said to be text.
-    """
-    return pd.DataFrame(
-        {
-            name: np.asarray(values, dtype=object if name in TEXT_INPUTS else None)
-            for name, values in columns.items()
-        },
-        columns=INPUT_FEATURES,
-        copy=False,
-    )
+def row_columns(rows: Sequence[BaseModel]) -> Columns:
+    """Lay validated request rows out as the model's input columns."""
+    return as_columns([vars(row) for row in rows])

@@ -16,21 +16,24 @@ from pydantic import ValidationError
 from starlette.routing import Match
 
 from {{ cookiecutter.module_name }} import __version__
+from {{ cookiecutter.module_name }}.dataset import DATASET
 from {{ cookiecutter.module_name }}.errors import configure_logging, describe_errors
 
 from app.monitoring import HTTP_METHODS, ApiMetrics, MetricsMiddleware
 from app.routes import router
+from app.schemas import ROW
 from app.serving import ModelUnavailableError, ServingState
 from app.settings import ApiSettings
 
 logger = logging.getLogger(__name__)
 
-# 10,000 passengers take about 1.5 MB of JSON: room for indentation, no more.
+# 10,000 Titanic passengers take about 1.5 MB of JSON: room for wider rows.
 MAX_BODY_BYTES = 8 * 1024 * 1024
+# The demo page shows the summary as its title, the first paragraph as its lead.
 DESCRIPTION = (
-    "Predicts whether a Titanic passenger survived, with the model registered in "
-    "MLflow. Send one passenger or a list to POST /predict, or one in the query "
-    "string of GET /predict."
+    f"{DATASET.description}\n\nThe model registered in MLflow predicts "
+    f"{DATASET.target.name}: send one {ROW} or a list to POST /predict, or one in "
+    "the query string of GET /predict."
 )
 
 
@@ -53,7 +56,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             state.prediction_log.close()
 
     app = FastAPI(
-        title="Titanic survival API",
+        title=f"{DATASET.title} API",
+        summary=DATASET.question,
         description=DESCRIPTION,
         version=__version__,
         lifespan=lifespan,

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from {{ cookiecutter.module_name }}.dataset import DATASET
+
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -43,14 +45,15 @@ class ApiMetrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        # Labelled by the target's name, one series per declared class.
         self.predictions = Counter(
             "predictions",
-            "Predicted rows, by predicted class (survived 0 or 1).",
-            ["survived"],
+            f"Predicted rows, by predicted class ({DATASET.target.name}).",
+            [DATASET.target.name],
             registry=self.registry,
         )
-        for survived in ("0", "1"):
-            self.predictions.labels(survived=survived)
+        for value in DATASET.target.classes:
+            self.predictions.labels(str(value))
         self.batch_rows = Histogram(
             "model_batch_rows",
             "Rows per model call; requests arriving together share a call.",
@@ -64,10 +67,10 @@ class ApiMetrics:
             registry=self.registry,
         )
 
-    def count_predictions(self, survived: list[int]) -> None:
+    def count_predictions(self, classes: list) -> None:
         """Count the predicted classes of one request."""
-        for predicted, count in Tally(survived).items():
-            self.predictions.labels(survived=str(predicted)).inc(count)
+        for predicted, count in Tally(classes).items():
+            self.predictions.labels(str(predicted)).inc(count)
 
     def set_model(self, model: LoadedModel) -> None:
         """Point the info gauge at the newly served model, forgetting the old one."""

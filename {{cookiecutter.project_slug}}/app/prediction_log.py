@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 from pydantic_core import to_json
 
+from {{ cookiecutter.module_name }}.dataset import DATASET
 from {{ cookiecutter.module_name }}.errors import first_line
-from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
 from {{ cookiecutter.module_name }}.monitoring.log_schema import LOG_COLUMNS
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ class PredictionLog:
     def write(
         self,
         request_id: str,
-        passenger_ids: list[int | None],
+        identifiers: list,
         columns: Columns,
         scores: Scores,
         latency_ms: float,
@@ -65,7 +65,7 @@ class PredictionLog:
             json_lines,
             timestamp,
             request_id,
-            passenger_ids,
+            identifiers,
             columns,
             scores,
             latency_ms,
@@ -93,7 +93,7 @@ class PredictionLog:
 def json_lines(
     timestamp: str,
     request_id: str,
-    passenger_ids: list[int | None],
+    identifiers: list,
     columns: Columns,
     scores: Scores,
     latency_ms: float,
@@ -101,16 +101,17 @@ def json_lines(
     """One JSON object per row, its fields in the order LOG_COLUMNS gives; NaN as null.
 
     A missing input is NaN in the columns, written as null to stay valid JSON.
+    Without a declared identifier, the rows have no identifier field.
     """
     model = scores.model
+    head = [repeat(timestamp), repeat(request_id), range(len(identifiers))]
+    if DATASET.identifier:
+        head.append(iter(identifiers))
     rows = zip(
-        repeat(timestamp),
-        repeat(request_id),
-        range(len(passenger_ids)),
-        passenger_ids,
-        *(columns[name] for name in INPUT_FEATURES),
-        scores.survived,
-        scores.probability,
+        *head,
+        *(columns[name] for name in DATASET.feature_names),
+        scores.classes,
+        *zip(*scores.probabilities, strict=True),
         repeat(model.name),
         repeat(model.version),
         repeat(round(latency_ms, 3)),

@@ -14,20 +14,23 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Res
 from fastapi.responses import FileResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 from pydantic_core import to_json
 
-from app.inference import passenger_columns
+from {{ cookiecutter.module_name }}.dataset import DATASET
+
+from app.inference import row_columns
 from app.schemas import (
-    PASSENGER_EXAMPLE,
-    PASSENGER_EXAMPLES,
+    EXAMPLES,
+    ROW,
+    ROWS,
     ErrorMessage,
     ModelDescription,
-    Passenger,
-    PassengerPayload,
     PredictionResponse,
-    QueryPassenger,
+    QueryRow,
     Readiness,
     ReloadResponse,
+    RowPayload,
 )
 from app.serving import LoadedModel, ModelUnavailableError, ServingState, State
 
@@ -45,9 +48,13 @@ NO_MODEL: dict[int | str, dict[str, Any]] = {
     503: {"model": ErrorMessage, "description": "No model is loaded."}
 }
 PAYLOAD_EXAMPLES = {
-    "one passenger": {"value": PASSENGER_EXAMPLE},
-    "several passengers": {"value": PASSENGER_EXAMPLES},
+    f"one {ROW}": {"value": EXAMPLES[0]},
+    f"several {ROWS}": {"value": EXAMPLES},
 }
+IDENTIFIER = DATASET.identifier.name if DATASET.identifier else None
+TARGET = DATASET.target.name
+# The classes as an answer's probabilities name them: JSON keys are text.
+CLASS_KEYS = [str(value) for value in DATASET.target.classes]
 # A static file, not a template: the page holds no server-side value, so any
 # deployment that serves the API can serve it as it is, offline.
 DEMO_PAGE = Path(__file__).with_name("demo.html")
@@ -75,7 +82,7 @@ async def ready(state: State, response: Response) -> Readiness:
 
 @router.post(
     "/predict",
-    summary="Predict survival of one passenger or a list of them",
+    summary=f"Predict {TARGET} for one {ROW} or a list of them",
     response_model=PredictionResponse,
     responses={
         **NO_MODEL,
@@ -87,24 +94,24 @@ async def ready(state: State, response: Response) -> Readiness:
 async def predict(
     request: Request,
     state: State,
-    passengers: Annotated[PassengerPayload, Body(openapi_examples=PAYLOAD_EXAMPLES)],
+    rows: Annotated[RowPayload, Body(openapi_examples=PAYLOAD_EXAMPLES)],
 ) -> Response:
-    """Score a JSON object (one passenger) or array (up to 10,000 passengers)."""
-    batch = passengers if isinstance(passengers, list) else [passengers]
+    """Score a JSON object (one row) or array (up to 10,000 rows)."""
+    batch = rows if isinstance(rows, list) else [rows]
     return await _score(request, state, batch)
 
 
 @router.get(
     "/predict",
-    summary="Predict survival of one passenger given in the query string",
+    summary=f"Predict {TARGET} for one {ROW} given in the query string",
     response_model=PredictionResponse,
     responses=NO_MODEL,
 )
 async def predict_from_query(
-    request: Request, state: State, passenger: Annotated[QueryPassenger, Query()]
+    request: Request, state: State, row: Annotated[QueryRow, Query()]
 ) -> Response:
-    """Score one passenger: /predict?pclass=3&sex=female&age=29&sib_sp=0&parch=0."""
-    return await _score(request, state, [passenger])
+    """Score one row given field by field: /predict?name=value&other=value."""
+    return await _score(request, state, [row])
 
 
 @router.get(
@@ -197,29 +204,25 @@ async def demo_page(state: State) -> FileResponse:
 
 
 async def _score(
-    request: Request, state: ServingState, passengers: list[Passenger]
+    request: Request, state: ServingState, rows: list[BaseModel]
 ) -> Response:
-    """Score the passengers, log each row, and answer with the model that scored."""
+    """Score the rows, log each one, and answer with the model that scored."""
     start = perf_counter()
-    columns = passenger_columns(passengers)
-    scores = await state.batcher.predict(columns, len(passengers))
+    columns = row_columns(rows)
+    scores = await state.batcher.predict(columns, len(rows))
     latency_ms = (perf_counter() - start) * 1000
     request_id = _request_id(request)
-    passenger_ids = [passenger.passenger_id for passenger in passengers]
-    state.metrics.count_predictions(scores.survived)
-    state.prediction_log.write(request_id, passenger_ids, columns, scores, latency_ms)
+    identifiers = [getattr(row, IDENTIFIER) if IDENTIFIER else None for row in rows]
+    state.metrics.count_predictions(scores.classes)
+    state.prediction_log.write(request_id, identifiers, columns, scores, latency_ms)
     body = {
         "request_id": request_id,
         "model_name": scores.model.name,
         "model_version": scores.model.version,
         "predictions": [
-            {
-                "passenger_id": passenger_id,
-                "survived": survived,
-                "survival_probability": probability,
-            }
-            for passenger_id, survived, probability in zip(
-                passenger_ids, scores.survived, scores.probability, strict=True
+            _answer(identifier, predicted, probabilities)
+            for identifier, predicted, probabilities in zip(
+                identifiers, scores.classes, scores.probabilities, strict=True
             )
         ],
     }
@@ -229,6 +232,14 @@ async def _score(
         media_type="application/json",
         headers={REQUEST_ID_HEADER: request_id},
     )
+
+
+def _answer(identifier: object, predicted: object, probabilities: list[float]) -> dict:
+    """One row's answer: its identifier as sent, its class, each class's probability."""
+    answer = {IDENTIFIER: identifier} if IDENTIFIER else {}
+    answer[TARGET] = predicted
+    answer["probabilities"] = dict(zip(CLASS_KEYS, probabilities, strict=True))
+    return answer
 
 
 def _request_id(request: Request) -> str:

@@ -1,109 +1,171 @@
-"""Request and response bodies: their constraints and examples become the API docs."""
+"""Request and response bodies, built once from dataset.py: they become the API docs.
 
+Each declared feature is a field with its rules (bounds, allowed values,
+missing or not), its description and its name in the data file as an alias;
+the target's classes type the answer. Nothing here names a column.
+"""
+
+import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AliasChoices,
-    AliasGenerator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
     Tag,
+    create_model,
 )
-from pydantic.alias_generators import to_pascal
 from pydantic_core import PydanticCustomError
 
-# One request holds at most this many passengers; larger files go to batch scoring.
+from {{ cookiecutter.module_name }}.data.declaration import (
+    Feature,
+    Identifier,
+    Numeric,
+    Value,
+)
+from {{ cookiecutter.module_name }}.dataset import (
+    DATASET,
+)
+
+# One request holds at most this many rows; larger files go to batch scoring.
 MAX_ROWS = 10_000
-# Generous bounds: they reject typos and absurd values, not rare passengers.
-MAX_AGE = 120
-MAX_RELATIVES = 20
-MAX_FARE = 10_000
-MAX_PASSENGER_ID = 2**63 - 1
-
-PASSENGER_EXAMPLE: dict[str, Any] = {
-    "pclass": 3,
-    "sex": "female",
-    "age": 29.0,
-    "sib_sp": 0,
-    "parch": 0,
-    "fare": 16.5,
-    "embarked": "S",
+# Identifiers are logged as 64-bit integers or as text of a sensible length.
+ID_BOUNDS = {"ge": -(2**63), "le": 2**63 - 1}
+MAX_TEXT_LENGTH = 256
+ROW = DATASET.row
+ROWS = f"{ROW}s"
+# The OpenAPI component names: letters and digits, the row's name capitalised.
+MODEL_NAME = re.sub(r"[^A-Za-z0-9]", "", ROW.title()) or "Row"
+EXAMPLES = [dict(example) for example in DATASET.examples]
+# Python's type of each kind of value, as JSON hands it over, and its name.
+KIND_TYPES: dict[str, tuple[type, str]] = {
+    "boolean": (bool, "true or false"),
+    "integer": (int, "an integer"),
+    "text": (str, "text"),
 }
-# Also the model's check at load time: varied classes, ports and missing values.
-PASSENGER_EXAMPLES: list[dict[str, Any]] = [
-    PASSENGER_EXAMPLE,
-    {"pclass": 1, "sex": "male", "age": None, "sib_sp": 1, "parch": 0},
-    {
-        "pclass": 2,
-        "sex": "male",
-        "age": 4.0,
-        "sib_sp": 1,
-        "parch": 1,
-        "fare": 23.0,
-        "embarked": "C",
-    },
-]
 
 
-Relatives = Annotated[int, Field(ge=0, le=MAX_RELATIVES)]
-
-
-def _snake_or_kaggle(name: str) -> AliasChoices:
-    """Accept the model's snake_case name and the Kaggle column name (SibSp) alike."""
-    return AliasChoices(name, to_pascal(name))
-
-
-class Passenger(BaseModel):
-    """One passenger, as the model sees it; a missing age, fare or port is imputed.
-
-    Strict: a JSON number must be a number, never true, false or "3".
-    """
+class RowBase(BaseModel):
+    """Strict: a JSON number must be a number, never true, false or "3"."""
 
     model_config = ConfigDict(
         strict=True,
         extra="forbid",
-        alias_generator=AliasGenerator(validation_alias=_snake_or_kaggle),
-        json_schema_extra={"examples": [PASSENGER_EXAMPLE]},
-    )
-
-    pclass: int = Field(ge=1, le=3, description="Ticket class: 1, 2 or 3.")
-    sex: Literal["male", "female"]
-    age: float | None = Field(
-        default=None,
-        ge=0,
-        le=MAX_AGE,
-        allow_inf_nan=False,
-        description="Age in years; null or absent if unknown.",
-    )
-    sib_sp: Relatives = Field(description="Siblings and spouses aboard.")
-    parch: Relatives = Field(description="Parents and children aboard.")
-    fare: float | None = Field(
-        default=None,
-        ge=0,
-        le=MAX_FARE,
-        allow_inf_nan=False,
-        description="Ticket price; null or absent if unknown.",
-    )
-    embarked: Literal["C", "Q", "S"] | None = Field(
-        default=None,
-        description="Port of embarkation: Cherbourg, Queenstown or Southampton.",
-    )
-    passenger_id: int | None = Field(
-        default=None,
-        ge=0,
-        le=MAX_PASSENGER_ID,
-        description="Your identifier, echoed back and logged; the model ignores it.",
+        json_schema_extra={"examples": EXAMPLES[:1]},
     )
 
 
-class QueryPassenger(Passenger):
-    """The same passenger from a query string, where every value arrives as text."""
+class QueryRowBase(RowBase):
+    """The same row from a query string, where every value arrives as text."""
 
     model_config = ConfigDict(strict=False)
+
+
+def _exact_type(kind: str) -> Callable[[Any], Any]:
+    """Refuse a value of another JSON type, which == would let through (True == 1)."""
+    expected, name = KIND_TYPES[kind]
+
+    def check(value: Any) -> Any:
+        """Let the value through only if it is of the expected type, or missing."""
+        if value is not None and type(value) is not expected:
+            raise PydanticCustomError(
+                "value_type", "Input should be {kind}", {"kind": name}
+            )
+        return value
+
+    return check
+
+
+def _from_text(values: tuple[Value, ...]) -> Callable[[Any], Any]:
+    """Read a query string's text as the declared value it spells ("1" for 1)."""
+    spelled = {str(value).lower(): value for value in values}
+
+    def parse(value: Any) -> Any:
+        """Turn known text into its value; anything else fails the Literal check."""
+        if isinstance(value, str):
+            return spelled.get(value.lower(), value)
+        return value
+
+    return parse
+
+
+def _feature_field(feature: Feature, *, from_query: bool) -> tuple[Any, Any]:
+    """A feature's type and rules, as pydantic's create_model takes them."""
+    annotation: Any
+    extra: dict[str, Any] = {}
+    if isinstance(feature, Numeric):
+        annotation = int if feature.integer else float
+        rules = {"ge": feature.minimum, "le": feature.maximum}
+        if not feature.integer:
+            rules["allow_inf_nan"] = False
+    elif feature.values is None:
+        annotation, rules = str, {"max_length": MAX_TEXT_LENGTH}
+    else:
+        parse = _from_text(feature.values) if from_query else _exact_type(feature.kind)
+        annotation = Annotated[
+            Literal[feature.values],  # type: ignore[valid-type]
+            BeforeValidator(parse),
+        ]
+        rules = {}
+        if feature.labels:
+            extra["x-labels"] = {str(k): v for k, v in feature.labels.items()}
+    if feature.missing:
+        annotation = annotation | None
+    field = Field(
+        default=None if feature.missing else ...,
+        validation_alias=AliasChoices(feature.name, feature.source),
+        description=feature.description or None,
+        json_schema_extra=extra or None,
+        **{name: value for name, value in rules.items() if value is not None},
+    )
+    return annotation, field
+
+
+def _identifier_field(identifier: Identifier) -> tuple[Any, Any]:
+    """The optional identifier: echoed back and logged, never read by the model."""
+    rules: dict[str, Any] = (
+        ID_BOUNDS if identifier.integer else {"max_length": MAX_TEXT_LENGTH}
+    )
+    return (int if identifier.integer else str) | None, Field(
+        default=None,
+        validation_alias=AliasChoices(identifier.name, identifier.source),
+        description=identifier.description or "Echoed back and logged.",
+        json_schema_extra={"x-identifier": True},
+        **rules,
+    )
+
+
+def _row_fields(*, from_query: bool) -> dict[str, Any]:
+    """Every field of a row: the features in the file's order, then the identifier."""
+    fields = {
+        feature.name: _feature_field(feature, from_query=from_query)
+        for feature in DATASET.features
+    }
+    if DATASET.identifier:
+        fields[DATASET.identifier.name] = _identifier_field(DATASET.identifier)
+    return fields
+
+
+ROW_DOC = (
+    f"One {ROW}, as the model sees it; a missing value, where allowed, is imputed."
+)
+Row = create_model(
+    MODEL_NAME,
+    __base__=RowBase,
+    __doc__=f"{ROW_DOC}\n\n{RowBase.__doc__}",
+    **_row_fields(from_query=False),
+)
+QueryRow = create_model(
+    f"Query{MODEL_NAME}",
+    __base__=QueryRowBase,
+    __doc__=f"{ROW_DOC}\n\n{QueryRowBase.__doc__}",
+    **_row_fields(from_query=True),
+)
 
 
 def _at_most_max_rows(rows: Any) -> Any:
@@ -111,8 +173,8 @@ def _at_most_max_rows(rows: Any) -> Any:
     if isinstance(rows, list) and len(rows) > MAX_ROWS:
         raise PydanticCustomError(
             "too_long",
-            "Send at most {max_length} passengers per request, not {actual_length}; "
-            "the score command takes larger files",
+            "Send at most {max_length} " + ROWS + " per request, not "
+            "{actual_length}; the score command takes larger files",
             {"max_length": MAX_ROWS, "actual_length": len(rows)},
         )
     return rows
@@ -120,38 +182,59 @@ def _at_most_max_rows(rows: Any) -> Any:
 
 def _one_or_many(value: Any) -> str:
     """Route a JSON array to the list branch and anything else to the object one."""
-    return "passengers" if isinstance(value, list) else "passenger"
+    return ROWS if isinstance(value, list) else ROW
 
 
-PassengerList = Annotated[
-    list[Passenger],
+RowList = Annotated[
+    list[Row],  # type: ignore[valid-type]
     Field(min_length=1, max_length=MAX_ROWS),
     BeforeValidator(_at_most_max_rows),
 ]
-# The callable discriminator keeps error locations short (body.passenger.age, or
-# body.passengers.3.age) instead of reporting every field against both branches.
-PassengerPayload = Annotated[
-    Annotated[Passenger, Tag("passenger")]
-    | Annotated[PassengerList, Tag("passengers")],
+# The callable discriminator keeps error locations short (body.passenger.age,
+# or body.passengers.3.age) instead of reporting every field against both.
+RowPayload = Annotated[
+    Annotated[Row, Tag(ROW)] | Annotated[RowList, Tag(ROWS)],  # type: ignore[valid-type]
     Discriminator(_one_or_many),
 ]
 
 
-class Prediction(BaseModel):
-    """The model's answer for one passenger, in the order they were sent."""
+def _prediction_fields() -> dict[str, Any]:
+    """The identifier as sent, the predicted class, and each class's probability."""
+    target = DATASET.target
+    fields: dict[str, Any] = {}
+    if DATASET.identifier:
+        kind = int if DATASET.identifier.integer else str
+        fields[DATASET.identifier.name] = (kind | None, Field(description="As sent."))
+    labels = {str(value): target.label(value) for value in target.classes}
+    fields[target.name] = (
+        Literal[target.classes],  # type: ignore[valid-type]
+        Field(
+            description="The predicted class.", json_schema_extra={"x-labels": labels}
+        ),
+    )
+    fields["probabilities"] = (
+        dict[str, Annotated[float, Field(ge=0, le=1)]],
+        Field(description="Each class's probability, keyed by the class as text."),
+    )
+    return fields
 
-    passenger_id: int | None = Field(description="As sent, or null.")
-    survived: Literal[0, 1] = Field(description="Predicted class: 1 if survived.")
-    survival_probability: float = Field(ge=0, le=1)
+
+Prediction = create_model(f"{MODEL_NAME}Prediction", **_prediction_fields())
 
 
-class PredictionResponse(BaseModel):
+class ResponseBase(BaseModel):
     """Predictions with what is needed to trace them: the request and the model."""
 
     request_id: str = Field(description="Also in the X-Request-ID header and the log.")
     model_name: str
     model_version: str | None = Field(description="Null outside a registry.")
-    predictions: list[Prediction]
+
+
+PredictionResponse = create_model(
+    "PredictionResponse",
+    __base__=ResponseBase,
+    predictions=(list[Prediction], Field(description="In the order sent.")),  # type: ignore[valid-type]
+)
 
 
 class ModelDescription(BaseModel):

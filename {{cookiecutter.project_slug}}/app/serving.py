@@ -9,25 +9,27 @@ import warnings
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
 import pandas as pd
 from fastapi import Depends, Request
 from pydantic import ConfigDict, Field
 
 from {{ cookiecutter.module_name }}.errors import first_line
+from {{ cookiecutter.module_name }}.prediction import (
+    Predictions,
+    check_model,
+    predict,
+)
 
-from app.inference import BatchPredictor, build_frame, passenger_columns
+from app.inference import BatchPredictor
 from app.monitoring import ApiMetrics
 from app.prediction_log import PredictionLog
-from app.schemas import PASSENGER_EXAMPLES, ModelDescription, Passenger
+from app.schemas import ModelDescription
 from app.settings import ApiSettings
 
 if TYPE_CHECKING:
     from mlflow.entities import Run
 
 logger = logging.getLogger(__name__)
-
-SURVIVAL_CLASSES = {0, 1}
 
 
 class ModelUnavailableError(RuntimeError):
@@ -41,11 +43,9 @@ class LoadedModel(ModelDescription):
 
     pipeline: Any = Field(exclude=True)
 
-    def predict(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        """Give each row's class and survival probability from one predict_proba call.
+    def predict(self, frame: pd.DataFrame) -> Predictions:
+        """Give each row's class and class probabilities from one predict_proba call.
 
-        The class is the most probable one, what the pipeline's predict returns,
-        without paying for a second pass through the model.
         While it scores, one warnings filter, Python's default action, stands in
         for the fifteen the server's imports install: scikit-learn re-applies
         every filter for each joblib task (each tree of a forest), which cost a
@@ -54,10 +54,7 @@ class LoadedModel(ModelDescription):
         """
         with warnings.catch_warnings():
             warnings.simplefilter("default")
-            probabilities = self.pipeline.predict_proba(frame)
-        classes = self.pipeline.classes_
-        survived = classes.take(probabilities.argmax(axis=1))
-        return survived, probabilities[:, classes.tolist().index(1)]
+            return predict(self.pipeline, frame)
 
 
 def load_model(settings: ApiSettings) -> LoadedModel:
@@ -82,7 +79,7 @@ def load_model(settings: ApiSettings) -> LoadedModel:
     source = f"models:/{version.name}/{version.version}" if version else uri
     pipeline = registry.load_model(source, settings)
     _score_in_one_thread(pipeline)
-    _check_scores_survival(pipeline, source)
+    check_model(pipeline, source)
     # The MLmodel file alone: get_model_info would ask the tracking server, which
     # a model folder or a runs:/ URI must not need.
     run_id = version.run_id if version else Model.load(source).run_id
@@ -118,22 +115,6 @@ def _training_run(run_id: str | None, settings: ApiSettings) -> Run | None:
             "No training metrics: cannot read run %s: %s", run_id, first_line(error)
         )
         return None
-
-
-def _check_scores_survival(pipeline: Any, source: str) -> None:
-    """Refuse a model that is not a 0/1 classifier or cannot score the examples.
-
-    The examples miss an age, a fare and a port, and are built as requests are:
-    a model that cannot score them, or answers NaN, is refused here rather than
-    at its first request. This first call also warms the model up.
-    """
-    classes = getattr(pipeline, "classes_", None)
-    if classes is None or set(classes.tolist()) != SURVIVAL_CLASSES:
-        raise ValueError(f"{source} is not a 0/1 classifier (classes: {classes})")
-    passengers = [Passenger(**example) for example in PASSENGER_EXAMPLES]
-    examples = build_frame(passenger_columns(passengers))
-    if not np.isfinite(pipeline.predict_proba(examples)).all():
-        raise ValueError(f"{source} gives non-finite probabilities for the examples")
 
 
 def _score_in_one_thread(pipeline: Any) -> None:

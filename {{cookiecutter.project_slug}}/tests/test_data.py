@@ -8,11 +8,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from {{ cookiecutter.module_name }}.data.load import load_titanic
-from {{ cookiecutter.module_name }}.data.schema import (
-    COLUMN_NAMES,
-    DataNotFoundError,
-    DataValidationError,
-)
+from {{ cookiecutter.module_name }}.errors import DataNotFoundError, DataValidationError
+from {{ cookiecutter.module_name }}.data.schema import COLUMN_NAMES
 
 
 def test_csv_loads_with_snake_case_names(titanic_csv: Path, raw_frame) -> None:

@@ -15,7 +15,7 @@ import pytest
 from {{ cookiecutter.module_name }} import cli
 from {{ cookiecutter.module_name }}.config import S3Settings
 from {{ cookiecutter.module_name }}.data.load import load_titanic
-from {{ cookiecutter.module_name }}.data.schema import DataValidationError
+from {{ cookiecutter.module_name }}.errors import DataValidationError
 from {{ cookiecutter.module_name }}.spark.session import (
     S3A_HINT,
     s3a_options,

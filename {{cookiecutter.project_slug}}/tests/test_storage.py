@@ -14,11 +14,7 @@ import pytest
 import main
 from {{ cookiecutter.module_name }}.config import S3Settings
 from {{ cookiecutter.module_name }}.data.load import load_titanic
-from {{ cookiecutter.module_name }}.data.schema import (
-    DataAccessError,
-    DataNotFoundError,
-    DataValidationError,
-)
+from {{ cookiecutter.module_name }}.errors import DataAccessError, DataNotFoundError, DataValidationError
 from {{ cookiecutter.module_name }}.data.storage import (
     LOCAL,
     S3,

@@ -1,3 +1,3 @@
-"""Titanic survival model: validate data, train, evaluate, save, track and score."""
+"""The project's model: validate data, train, evaluate, save, track and score."""
 
 __version__ = "0.1.0"

@@ -7,8 +7,10 @@ failure is one error line and an exit code (errors.py), never a traceback.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import sys
+from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import (
@@ -61,7 +63,8 @@ class PartitionCommand(DataCommand):
 
     by: list[str] = Field(
         min_length=1,
-        description="Partition column, any case (pclass finds Pclass); repeat to nest.",
+        description="Partition column, any case (region finds Region); repeat to "
+        "nest.",
     )
 
 
@@ -80,6 +83,49 @@ class DataCommands(BaseModel):
     partition: CliSubCommand[PartitionCommand]
     upload: CliSubCommand[UploadCommand]
     download: CliSubCommand[DownloadCommand]
+
+
+def declaration_path() -> Path:
+    """The package's dataset.py, found without importing it: it may be broken."""
+    spec = importlib.util.find_spec(f"{__package__}.dataset")
+    if spec is None or spec.origin is None:
+        raise CommandError("cannot find the package's dataset.py: pass --output")
+    return Path(spec.origin)
+
+
+class InferCommand(ProjectSettings):
+    """Write dataset.py from a data file: kinds, classes, bounds, for you to review."""
+
+    data: CliPositionalArg[str] = Field(
+        description="CSV or Parquet file, or a folder of Parquet files: a local "
+        "path, an https:// URL or an s3:// URI."
+    )
+    target: str = Field(description="The column to predict, as the file names it.")
+    id: str | None = Field(
+        default=None, description="The column identifying each row, if there is one."
+    )
+    output: Path = Field(
+        default_factory=declaration_path,
+        description="Where to write: the package's dataset.py by default.",
+    )
+    force: bool = Field(default=False, description="Replace an existing file.")
+
+
+class SyntheticCommand(ProjectSettings):
+    """Write made-up rows that follow dataset.py, to try the chain before real data."""
+
+    output: CliPositionalArg[str] = Field(
+        description="A .csv or .parquet file, local (or s3:// for Parquet)."
+    )
+    rows: int = Field(default=1_000, ge=1, description="How many rows to write.")
+    seed: int = Field(default=0, description="Seed of the draws: same seed, same rows.")
+
+
+class DatasetCommands(BaseModel):
+    """Declare your own data: guess dataset.py from a file, or write sample rows."""
+
+    infer: CliSubCommand[InferCommand]
+    synthetic: CliSubCommand[SyntheticCommand]
 
 
 class MonitorCommands(BaseModel):
@@ -120,6 +166,7 @@ class Commands(BaseSettings):
     grid: CliSubCommand[GridCommand]
     score: CliSubCommand[ScoreSettings]
     data: CliSubCommand[DataCommands]
+    dataset: CliSubCommand[DatasetCommands]
     monitor: CliSubCommand[MonitorCommands]
 {%- if cookiecutter.spark %}
     spark: CliSubCommand[SparkCommands]
@@ -131,6 +178,7 @@ COMMAND_NAMES = frozenset(
     [
         *Commands.model_fields,
         *DataCommands.model_fields,
+        *DatasetCommands.model_fields,
         *MonitorCommands.model_fields,
 {%- if cookiecutter.spark %}
         *SparkCommands.model_fields,
@@ -189,6 +237,13 @@ def run(command: ProjectSettings) -> int:
         return EXIT_ALERT if run_report(command).alerts else EXIT_OK
     if isinstance(command, DataCommand):
         return run_data_command(command)
+    if isinstance(command, InferCommand):
+        return infer_declaration(command)
+    if isinstance(command, SyntheticCommand):
+        from {{ cookiecutter.module_name }}.data.synthetic import write_synthetic_rows
+
+        write_synthetic_rows(command.output, command.rows, command.seed)
+        return EXIT_OK
     raise TypeError(f"no job runs {type(command).__name__}")
 
 
@@ -222,6 +277,30 @@ def run_spark_command(command: PrepareCommand | SparkScoreCommand) -> int:
         score_on_spark(command)
     return EXIT_OK
 {%- endif %}
+
+
+def infer_declaration(command: InferCommand) -> int:
+    """Guess the declaration from the data, write it, and say what to review.
+
+    The classes must be large enough for the default split and folds
+    (TEST_SIZE, CV_FOLDS), which training checks again with its own settings.
+    """
+    from {{ cookiecutter.module_name }}.data.declaration_file import (
+        render,
+        write_declaration,
+    )
+    from {{ cookiecutter.module_name }}.data.infer import infer_dataset, summary_lines
+    from {{ cookiecutter.module_name }}.training.settings import rows_needed_per_class
+
+    fields = TrainSettings.model_fields
+    needed = rows_needed_per_class(
+        fields["test_size"].default, fields["cv_folds"].default
+    )
+    inferred = infer_dataset(command.data, command.target, command.id, needed)
+    write_declaration(render(inferred, command.data), command.output, force=command.force)
+    for line in summary_lines(inferred, command.output):
+        logger.info("%s", line)
+    return EXIT_OK
 
 
 def require_direction(command: DataCommand) -> None:

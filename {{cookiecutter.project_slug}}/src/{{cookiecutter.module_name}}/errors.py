@@ -21,6 +21,26 @@ class CommandError(Exception):
     exit_code = EXIT_INVALID_INPUT
 
 
+class DeclarationError(CommandError):
+    """dataset.py declares something the code cannot use; the message names it."""
+
+
+class DataValidationError(CommandError, ValueError):
+    """The input data cannot be used for training or scoring; the message says why."""
+
+
+class DataAccessError(DataValidationError):
+    """A location cannot be reached, read or written: credentials, network, URI."""
+
+
+class DataNotFoundError(DataAccessError):
+    """Nothing exists at the location, or its bucket does not exist."""
+
+
+class ModelMismatchError(CommandError):
+    """A model cannot answer for the declared dataset: other classes or columns."""
+
+
 class TrackingError(CommandError):
     """MLflow could not record a run or provide a model."""
 

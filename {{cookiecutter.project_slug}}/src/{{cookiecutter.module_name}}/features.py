@@ -1,4 +1,4 @@
-"""Which columns the model sees and writes, and how they are prepared for it."""
+"""How the declared columns are prepared for the model, and split for training."""
 
 from typing import NamedTuple
 
@@ -8,23 +8,16 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
-TARGET = "survived"
-INPUT_FEATURES = ["pclass", "sex", "age", "sib_sp", "parch", "fare", "embarked"]
-NUMERIC_FEATURES = ["age", "fare", "sib_sp", "parch", "family_size"]
-CATEGORICAL_FEATURES = ["pclass", "sex", "embarked"]
-# The inputs as received, by kind: what schemas and drift monitoring look at.
-NUMERIC_INPUTS = [column for column in INPUT_FEATURES if column in NUMERIC_FEATURES]
-CATEGORICAL_INPUTS = [
-    column for column in INPUT_FEATURES if column in CATEGORICAL_FEATURES
-]
-# The columns of every scored row, in batch files and in the API's prediction log.
-PREDICTION = "survived_pred"
-PROBABILITY = "survival_probability"
+from {{ cookiecutter.module_name }}.dataset import (
+    DATASET,
+)
 
 
 def add_derived_features(frame: pd.DataFrame) -> pd.DataFrame:
-    """Add family_size, a stronger survival signal than sib_sp or parch alone."""
-    return frame.assign(family_size=frame["sib_sp"] + frame["parch"] + 1)
+    """Compute the declared derived features, inside the pipeline wherever it runs."""
+    return frame.assign(
+        **{derived.name: derived.compute for derived in DATASET.derived}
+    )
 
 
 def build_preprocessing() -> Pipeline:
@@ -34,7 +27,7 @@ def build_preprocessing() -> Pipeline:
             (
                 "numeric",
                 make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),
-                NUMERIC_FEATURES,
+                DATASET.model_numeric,
             ),
             (
                 "categorical",
@@ -42,7 +35,7 @@ def build_preprocessing() -> Pipeline:
                     SimpleImputer(strategy="most_frequent"),
                     OneHotEncoder(handle_unknown="ignore"),
                 ),
-                CATEGORICAL_FEATURES,
+                DATASET.model_categorical,
             ),
         ]
     )
@@ -53,7 +46,7 @@ def build_preprocessing() -> Pipeline:
 
 def split_features_target(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     """Keep only the fields a serving API receives, so training matches serving."""
-    return frame[INPUT_FEATURES], frame[TARGET]
+    return frame[DATASET.feature_names], frame[DATASET.target.name]
 
 
 class DataSplit(NamedTuple):

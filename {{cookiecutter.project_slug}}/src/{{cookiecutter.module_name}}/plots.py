@@ -10,7 +10,9 @@ from matplotlib.figure import Figure
 from sklearn.metrics import ConfusionMatrixDisplay, RocCurveDisplay
 from sklearn.pipeline import Pipeline
 
-CLASS_LABELS = ["died", "survived"]
+from {{ cookiecutter.module_name }}.dataset import DATASET
+from {{ cookiecutter.module_name }}.prediction import CLASSES, predict
+
 DISTRIBUTION_BINS = 30
 REFERENCE_STYLE: dict[str, Any] = {"label": "reference (training)", "color": "tab:blue"}
 CURRENT_STYLE: dict[str, Any] = {"label": "current (served)", "color": "tab:orange"}
@@ -18,7 +20,8 @@ CURRENT_STYLE: dict[str, Any] = {"label": "current (served)", "color": "tab:oran
 
 def confusion_matrix_figure(confusion: list[list[int]]) -> Figure:
     """Show where the test errors fall, from the matrix evaluate() computed."""
-    display = ConfusionMatrixDisplay(np.asarray(confusion), display_labels=CLASS_LABELS)
+    labels = [DATASET.target.label(value) for value in CLASSES]
+    display = ConfusionMatrixDisplay(np.asarray(confusion), display_labels=labels)
     display.plot(ax=_agg_figure()[1], colorbar=False)
     display.ax_.set_title("Test confusion matrix")
     return display.figure_
@@ -27,13 +30,24 @@ def confusion_matrix_figure(confusion: list[list[int]]) -> Figure:
 def roc_curve_figure(
     model: Pipeline, x_test: pd.DataFrame, y_test: pd.Series
 ) -> Figure:
-    """Show the trade-offs behind the ROC AUC, which a single number hides."""
-    _, axes = _agg_figure()
-    display = RocCurveDisplay.from_estimator(
-        model, x_test, y_test, ax=axes, name="test set", plot_chance_level=True
-    )
-    display.ax_.set_title("Test ROC curve")
-    return display.figure_
+    """Show the trade-offs behind the ROC AUC, which a single number hides.
+
+    Two classes give one curve, for the greater class as scikit-learn's AUC
+    takes it; more classes give one curve per class against all the others.
+    """
+    figure, axes = _agg_figure()
+    probabilities = predict(model, x_test).probabilities
+    shown = [max(CLASSES)] if len(CLASSES) == 2 else CLASSES
+    for value in shown:
+        RocCurveDisplay.from_predictions(
+            np.asarray(y_test) == value,
+            probabilities[:, CLASSES.index(value)],
+            ax=axes,
+            name=DATASET.target.label(value),
+            plot_chance_level=value == shown[-1],
+        )
+    axes.set_title("Test ROC curve")
+    return figure
 
 
 def numeric_distribution_figure(

@@ -7,12 +7,14 @@ import urllib.error
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from {{ cookiecutter.module_name }}.config import S3Settings
-from {{ cookiecutter.module_name }}.data.schema import (
+from {{ cookiecutter.module_name }}.config import (
+    S3Settings,
+)
+from {{ cookiecutter.module_name }}.errors import (
     DataAccessError,
     DataNotFoundError,
+    first_line,
 )
-from {{ cookiecutter.module_name }}.errors import first_line
 
 AWS_ERROR = re.compile(r"AWS Error (\w+)")
 # AWS SDK error codes meaning "these credentials may not do this".

@@ -1,57 +1,59 @@
-"""Load the Titanic data through DuckDB and reject files the model cannot use."""
+"""Load the declared columns through DuckDB and reject data the model cannot use."""
 
 from __future__ import annotations
 
 import duckdb
 import pandas as pd
 
+from {{ cookiecutter.module_name }}.data.declaration import (
+    ValueKind,
+)
 from {{ cookiecutter.module_name }}.data.schema import (
-    COLUMN_NAMES,
     MAX_SHOWN_VALUES,
-    DataNotFoundError,
+    ValueRule,
     check_table,
 )
-from {{ cookiecutter.module_name }}.data.sources import open_relation, read_errors
+from {{ cookiecutter.module_name }}.data.sources import (
+    KIND_IDS,
+    open_relation,
+    quoted,
+    read_errors,
+)
+from {{ cookiecutter.module_name }}.dataset import DATASET
+from {{ cookiecutter.module_name }}.errors import (
+    DataNotFoundError,
+)
 
-# The DuckDB type ids (DuckDBPyType.id) each kind of column accepts.
-INTEGER_IDS = {
-    sign + size
-    for sign in ("", "u")
-    for size in ("tinyint", "smallint", "integer", "bigint", "hugeint")
-}
-KIND_IDS = {
-    "integer": INTEGER_IDS,
-    "numeric": INTEGER_IDS | {"float", "double", "decimal"},
-    "text": {"varchar"},
-}
-
-TABLE = "titanic"
+TABLE = "dataset"
 
 
 # What to do about a missing file, said where the caller knows: training's data.
 MISSING_DATA_HINT = "set DATA_URI or pass --data-uri"
 
 
-def load_titanic(
+def load_dataset(
     uri: str, *, require_target: bool = True, missing_hint: str = MISSING_DATA_HINT
 ) -> pd.DataFrame:
-    """Read and validate the Titanic data so training and scoring fail early.
+    """Read and validate the declared columns, so training and scoring fail early.
 
-    Passengers to score have no `Survived` column: `require_target=False` neither
-    asks for it nor checks it, and every other rule stays the same.
+    Rows to score have no target column: `require_target=False` neither asks
+    for it nor checks it, and every other rule stays the same.
     """
     with duckdb.connect() as con:
         _create_table(con, uri, missing_hint)
         check_table(DuckDBTable(con), uri, require_target=require_target)
-        # The known columns, in COLUMN_NAMES order, under the project's names.
-        return con.table(TABLE).df().rename(columns=COLUMN_NAMES)
+        # The declared columns, in the declaration's order, under the code's names.
+        return con.table(TABLE).df().rename(columns=DATASET.source_names)
 
 
 def _create_table(con: duckdb.DuckDBPyConnection, uri: str, missing_hint: str) -> None:
     """Copy the known columns into memory, so read errors surface here, not later."""
     try:
-        with read_errors(uri), open_relation(con, uri) as relation:
-            known = [column for column in COLUMN_NAMES if column in relation.columns]
+        with (
+            read_errors(uri),
+            open_relation(con, uri, key_kinds=DATASET.kinds_by_source) as relation,
+        ):
+            known = [c for c in DATASET.source_names if c in relation.columns]
             # Only these columns are read from Parquet. A file with none of them
             # is kept whole, for the checks to say what it lacks.
             kept = (
@@ -77,16 +79,28 @@ class DuckDBTable:
         """Refuse a header-only file, on which nothing can be learnt."""
         return self.con.execute(f"SELECT 1 FROM {TABLE} LIMIT 1").fetchone() is None
 
-    def has_kind(self, column: str, kind: str) -> bool:
+    def has_kind(self, column: str, kind: ValueKind) -> bool:
         """Match the column's DuckDB type id against the ids the kind accepts."""
         return self.column_types[column].id in KIND_IDS[kind]
 
-    def bad_values(self, column: str, allowed: tuple[object, ...]) -> list[object]:
+    def bad_values(self, column: str, rule: ValueRule) -> list[object]:
         """Return a few distinct offending values of a column, for the message."""
-        placeholders = ", ".join("?" for _ in allowed)
+        name = quoted(column)
+        conditions, parameters = [], []
+        if not rule.missing:
+            conditions.append(f"{name} IS NULL")
+        if rule.allowed is not None:
+            placeholders = ", ".join("?" for _ in rule.allowed)
+            conditions.append(f"{name} NOT IN ({placeholders})")
+            parameters.extend(rule.allowed)
+        if rule.minimum is not None:
+            conditions.append(f"{name} < ?")
+            parameters.append(rule.minimum)
+        if rule.maximum is not None:
+            conditions.append(f"{name} > ?")
+            parameters.append(rule.maximum)
         query = (
-            f'SELECT DISTINCT "{column}" FROM {TABLE} '
-            f'WHERE "{column}" IS NULL OR "{column}" NOT IN ({placeholders}) '
+            f"SELECT DISTINCT {name} FROM {TABLE} WHERE {' OR '.join(conditions)} "
             f"ORDER BY 1 NULLS FIRST LIMIT {MAX_SHOWN_VALUES}"
         )
-        return [row[0] for row in self.con.execute(query, list(allowed)).fetchall()]
+        return [row[0] for row in self.con.execute(query, parameters).fetchall()]

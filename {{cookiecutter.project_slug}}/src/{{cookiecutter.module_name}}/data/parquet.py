@@ -11,8 +11,9 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from {{ cookiecutter.module_name }}.data.io_errors import storage_errors
-from {{ cookiecutter.module_name }}.data.schema import DataValidationError
+from {{ cookiecutter.module_name }}.data.io_errors import (
+    storage_errors,
+)
 from {{ cookiecutter.module_name }}.data.sources import (
     PARQUET_SUFFIXES,
     open_relation,
@@ -29,7 +30,13 @@ from {{ cookiecutter.module_name }}.data.storage import (
     require_bucket,
     stat,
 )
-from {{ cookiecutter.module_name }}.errors import CommandError
+from {{ cookiecutter.module_name }}.dataset import (
+    DATASET,
+)
+from {{ cookiecutter.module_name }}.errors import (
+    CommandError,
+    DataValidationError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +136,12 @@ def _stream(uri: str) -> Iterator[pa.RecordBatchReader]:
     with (
         read_errors(uri),
         duckdb.connect() as con,
-        open_relation(con, uri, sniff_every_row=SNIFF_EVERY_ROW) as relation,
+        open_relation(
+            con,
+            uri,
+            sniff_every_row=SNIFF_EVERY_ROW,
+            key_kinds=DATASET.kinds_by_source,
+        ) as relation,
         relation.to_arrow_reader(BATCH_ROWS) as reader,
     ):
         yield reader

@@ -2,7 +2,7 @@
 
 import csv
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
@@ -11,10 +11,12 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 from pyarrow import fs as pafs
 
-from {{ cookiecutter.module_name }}.data.io_errors import storage_errors
-from {{ cookiecutter.module_name }}.data.schema import (
-    EXPECTED_KINDS,
-    DataValidationError,
+from {{ cookiecutter.module_name }}.data.declaration import (
+    Value,
+    ValueKind,
+)
+from {{ cookiecutter.module_name }}.data.io_errors import (
+    storage_errors,
 )
 from {{ cookiecutter.module_name }}.data.storage import (
     HTTP_SCHEMES,
@@ -26,13 +28,33 @@ from {{ cookiecutter.module_name }}.data.storage import (
     parse_uri,
     stat,
 )
+from {{ cookiecutter.module_name }}.errors import (
+    DataValidationError,
+)
 
 logger = logging.getLogger(__name__)
 
 CSV_SUFFIXES = frozenset({".csv"})
 PARQUET_SUFFIXES = frozenset({".parquet", ".pq"})
-# Partition folders hold text (pclass=1): type the known keys as their columns.
-PARTITION_TYPES = {"integer": pa.int64(), "numeric": pa.float64(), "text": pa.string()}
+# The DuckDB type ids (DuckDBPyType.id) each kind of column accepts.
+INTEGER_IDS = frozenset(
+    sign + size
+    for sign in ("", "u")
+    for size in ("tinyint", "smallint", "integer", "bigint", "hugeint")
+)
+KIND_IDS: dict[ValueKind, frozenset[str]] = {
+    "boolean": frozenset({"boolean"}),
+    "integer": INTEGER_IDS,
+    "numeric": INTEGER_IDS | {"float", "double", "decimal"},
+    "text": frozenset({"varchar"}),
+}
+# Partition folders hold text (class=1): type the declared keys as their columns.
+PARTITION_TYPES = {
+    "boolean": pa.bool_(),
+    "integer": pa.int64(),
+    "numeric": pa.float64(),
+    "text": pa.string(),
+}
 
 
 @contextmanager
@@ -45,6 +67,20 @@ def read_errors(uri: str) -> Iterator[None]:
         raise DataValidationError(f"cannot read {uri!r}: {summary(error)}") from error
 
 
+def quoted(name: str) -> str:
+    """Quote a column name for SQL, whatever it holds: spaces, quotes, accents."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def sql_literal(value: Value) -> str:
+    """Write a class or a category as an SQL literal of its own type."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    return "'" + value.replace("'", "''") + "'"
+
+
 def summary(error: Exception) -> str:
     """Put the first paragraph of a reader's message, where the cause is, on a line."""
     return " ".join(str(error).split("\n\n")[0].splitlines())
@@ -52,7 +88,11 @@ def summary(error: Exception) -> str:
 
 @contextmanager
 def open_relation(
-    con: duckdb.DuckDBPyConnection, uri: str, *, sniff_every_row: bool = True
+    con: duckdb.DuckDBPyConnection,
+    uri: str,
+    *,
+    sniff_every_row: bool = True,
+    key_kinds: Mapping[str, ValueKind] | None = None,
 ) -> Iterator[duckdb.DuckDBPyRelation]:
     """Expose any supported source as one DuckDB relation, whatever its location.
 
@@ -64,7 +104,9 @@ def open_relation(
     CSV types are sniffed on every row, so that text far down a numeric column
     makes it a text column, which validation reports. That costs a full extra
     pass; `sniff_every_row=False` sniffs a sample, and a row contradicting it
-    then fails the read, naming its line.
+    then fails the read, naming its line. `key_kinds` types a folder's
+    key=value parts by column name (the declaration's kinds); other keys,
+    and all of them without it, are read as text.
     """
     location = parse_uri(uri)
     if location.scheme not in HTTP_SCHEMES:
@@ -72,7 +114,7 @@ def open_relation(
         info = stat(location, fs)
         logger.debug("Reading %s (%s)", uri, info.type.name)
         if info.type == pafs.FileType.Directory:
-            yield con.from_arrow(_folder_dataset(location, fs))
+            yield con.from_arrow(_folder_dataset(location, fs, key_kinds or {}))
             return
         if location.scheme == S3 and _file_suffix(location) in PARQUET_SUFFIXES:
             _check_size(info.size, uri)
@@ -148,7 +190,9 @@ def _file_suffix(location: Location) -> str:
     )
 
 
-def _folder_dataset(location: Location, fs: pafs.FileSystem) -> ds.Dataset:
+def _folder_dataset(
+    location: Location, fs: pafs.FileSystem, key_kinds: Mapping[str, ValueKind]
+) -> ds.Dataset:
     """Read every Parquet file below a folder as one table, partition keys included.
 
     Files are listed explicitly by extension, so no glob pattern is interpreted
@@ -165,18 +209,20 @@ def _folder_dataset(location: Location, fs: pafs.FileSystem) -> ds.Dataset:
         )
     options = ds.FileSystemFactoryOptions(
         partition_base_dir=location.path,
-        partitioning=_hive_partitioning(files[0], location.path),
+        partitioning=_hive_partitioning(files[0], location.path, key_kinds),
     )
     factory = ds.FileSystemDatasetFactory(fs, files, ds.ParquetFileFormat(), options)
     # As DuckDB's union_by_name: a part may lack a column or widen its type.
     return factory.finish(factory.inspect(promote_options="permissive", fragments=None))
 
 
-def _hive_partitioning(file: str, folder: str) -> ds.Partitioning:
-    """Read key=value folders as columns, typed as the schema expects them."""
+def _hive_partitioning(
+    file: str, folder: str, key_kinds: Mapping[str, ValueKind]
+) -> ds.Partitioning:
+    """Read key=value folders as columns, typed as declared; other keys as text."""
     parts = PurePosixPath(file).relative_to(folder).parent.parts
     keys = [part.split("=", 1)[0] for part in parts if "=" in part]
     schema = pa.schema(
-        [(key, PARTITION_TYPES[EXPECTED_KINDS.get(key, "text")]) for key in keys]
+        [(key, PARTITION_TYPES[key_kinds.get(key, "text")]) for key in keys]
     )
     return ds.partitioning(schema, flavor="hive")

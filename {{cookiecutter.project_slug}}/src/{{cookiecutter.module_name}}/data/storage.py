@@ -15,13 +15,17 @@ from urllib.parse import urlsplit
 import pyarrow as pa
 from pyarrow import fs as pafs
 
-from {{ cookiecutter.module_name }}.config import S3Settings
-from {{ cookiecutter.module_name }}.data.io_errors import storage_errors
-from {{ cookiecutter.module_name }}.data.schema import (
+from {{ cookiecutter.module_name }}.config import (
+    S3Settings,
+)
+from {{ cookiecutter.module_name }}.data.io_errors import (
+    storage_errors,
+)
+from {{ cookiecutter.module_name }}.errors import (
     DataAccessError,
     DataNotFoundError,
+    first_line,
 )
-from {{ cookiecutter.module_name }}.errors import first_line
 
 logger = logging.getLogger(__name__)
 

@@ -15,13 +15,12 @@ import pandas as pd
 from scipy import stats
 from sklearn.metrics import accuracy_score, f1_score
 
-from {{ cookiecutter.module_name }}.features import (
-    CATEGORICAL_INPUTS,
-    INPUT_FEATURES,
-    PREDICTION,
-    TARGET,
+from {{ cookiecutter.module_name }}.dataset import (
+    DATASET,
 )
-from {{ cookiecutter.module_name }}.monitoring.settings import MonitoringSettings
+from {{ cookiecutter.module_name }}.monitoring.settings import (
+    MonitoringSettings,
+)
 
 PSI_BINS = 10
 # Share given to an empty bin, so that PSI stays finite when a value vanishes.
@@ -45,23 +44,32 @@ class FeatureDrift:
 
 
 @dataclass(frozen=True)
-class PredictionDrift:
-    """The predicted survival rate in training and now."""
+class ClassShare:
+    """One class's share of the predictions, in training and now."""
 
-    reference_rate: float
-    current_rate: float
+    predicted: str
+    reference_share: float
+    current_share: float
     shift: float
+
+
+@dataclass(frozen=True)
+class PredictionDrift:
+    """How the predicted classes' shares moved; the largest move decides."""
+
+    classes: list[ClassShare]
+    largest_shift: float
     drifted: bool
 
 
 @dataclass(frozen=True)
 class DailyPerformance:
-    """Accuracy and F1 of one day's predictions whose outcome is known."""
+    """Accuracy and macro F1 of one day's predictions whose outcome is known."""
 
     day: str
     predictions: int
     accuracy: float
-    f1: float
+    f1_macro: float
 
 
 @dataclass(frozen=True)
@@ -70,7 +78,7 @@ class Performance:
 
     predictions: int
     accuracy: float
-    f1: float
+    f1_macro: float
     degraded: bool
     days: list[DailyPerformance]
 
@@ -81,7 +89,7 @@ def feature_drifts(
     """Compare every model input, in the order the model receives them."""
     return [
         feature_drift(feature, reference[feature], current[feature], limits)
-        for feature in INPUT_FEATURES
+        for feature in DATASET.feature_names
     ]
 
 
@@ -90,7 +98,7 @@ def feature_drift(
 ) -> FeatureDrift:
     """Test one feature with the test suited to its kind, and compute its PSI."""
     statistic: float | None  # None when one side has no value: nothing to test
-    if feature in CATEGORICAL_INPUTS:
+    if feature in DATASET.categorical_inputs:
         kind, test = "categorical", "chi-square"
         statistic, p_value = chi_square(reference, current)
         counts = category_counts(reference, current)
@@ -193,22 +201,41 @@ def _shares(counts: npt.ArrayLike) -> np.ndarray:
 def prediction_drift(
     reference: pd.DataFrame, current: pd.DataFrame, limits: MonitoringSettings
 ) -> PredictionDrift:
-    """Compare the share of passengers predicted to survive with training's."""
-    reference_rate = float(reference[PREDICTION].mean())
-    current_rate = float(current[PREDICTION].mean())
-    shift = current_rate - reference_rate
+    """Compare each class's share of the predictions with training's.
+
+    With two classes both shares move by the same amount; with more, the
+    largest move says how far the answers drifted.
+    """
+    classes = list(DATASET.target.classes)
+    reference_shares = _class_shares(reference[DATASET.prediction], classes)
+    current_shares = _class_shares(current[DATASET.prediction], classes)
+    shares = [
+        ClassShare(
+            predicted=DATASET.target.label(value),
+            reference_share=reference_shares[value],
+            current_share=current_shares[value],
+            shift=current_shares[value] - reference_shares[value],
+        )
+        for value in classes
+    ]
+    largest = max((share.shift for share in shares), key=abs)
     return PredictionDrift(
-        reference_rate=reference_rate,
-        current_rate=current_rate,
-        shift=shift,
-        drifted=abs(shift) > limits.prediction_rate_shift,
+        classes=shares,
+        largest_shift=largest,
+        drifted=abs(largest) > limits.prediction_rate_shift,
     )
+
+
+def _class_shares(predicted: pd.Series, classes: list) -> dict:
+    """Each declared class's share of the predicted column, 0 for an absent one."""
+    shares = predicted.value_counts(normalize=True)
+    return {value: float(shares.get(value, 0.0)) for value in classes}
 
 
 def with_outcomes(predictions: pd.DataFrame, feedback: pd.DataFrame) -> pd.DataFrame:
     """Pair each logged prediction with its true outcome, where one is known."""
     return predictions.merge(
-        feedback[["request_id", "row", TARGET]], on=["request_id", "row"]
+        feedback[["request_id", "row", DATASET.target.name]], on=["request_id", "row"]
     )
 
 
@@ -216,14 +243,14 @@ def performance(labelled: pd.DataFrame, limits: MonitoringSettings) -> Performan
     """Score the predictions with a known outcome, overall and per UTC day.
 
     A steady fall while the inputs stay put is concept drift: the link between
-    passengers and survival changed, and the model must be retrained.
+    the inputs and the target changed, and the model must be retrained.
     """
-    accuracy, f1 = _scores(labelled)
+    accuracy, f1_macro = _scores(labelled)
     days = labelled["timestamp"].dt.strftime("%Y-%m-%d")
     return Performance(
         predictions=len(labelled),
         accuracy=accuracy,
-        f1=f1,
+        f1_macro=f1_macro,
         degraded=accuracy < limits.min_feedback_accuracy,
         days=[
             DailyPerformance(str(day), len(group), *_scores(group))
@@ -233,11 +260,15 @@ def performance(labelled: pd.DataFrame, limits: MonitoringSettings) -> Performan
 
 
 def _scores(labelled: pd.DataFrame) -> tuple[float, float]:
-    """Accuracy and F1 of the predicted class against the true outcome."""
-    truth, predicted = labelled[TARGET], labelled[PREDICTION]
+    """Accuracy and macro F1 of the predicted class against the true outcome."""
+    truth = labelled[DATASET.target.name]
+    predicted = labelled[DATASET.prediction]
+    classes = list(DATASET.target.classes)
     return (
         float(accuracy_score(truth, predicted)),
-        float(f1_score(truth, predicted, zero_division=0)),
+        float(
+            f1_score(truth, predicted, labels=classes, average="macro", zero_division=0)
+        ),
     )
 
 
@@ -256,10 +287,15 @@ def alerts(
         if drift.drifted
     ]
     if prediction.drifted:
+        moved = next(
+            share
+            for share in prediction.classes
+            if share.shift == prediction.largest_shift
+        )
         lines.append(
-            f"predicted survival rate moved by {prediction.shift:+.3f} "
-            f"({prediction.reference_rate:.3f} in training, "
-            f"{prediction.current_rate:.3f} now; limit "
+            f"predicted share of {moved.predicted!r} moved by {moved.shift:+.3f} "
+            f"({moved.reference_share:.3f} in training, "
+            f"{moved.current_share:.3f} now; limit "
             f"{limits.prediction_rate_shift})"
         )
     if scores is not None and scores.degraded:

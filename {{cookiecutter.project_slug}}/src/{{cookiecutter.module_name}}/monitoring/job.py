@@ -15,11 +15,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from {{ cookiecutter.module_name }}.config import REFERENCE_FILE
-from {{ cookiecutter.module_name }}.data.schema import DataNotFoundError
-from {{ cookiecutter.module_name }}.errors import CommandError, first_line
-from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
-from {{ cookiecutter.module_name }}.monitoring.alerts import post_alert
+from {{ cookiecutter.module_name }}.config import (
+    REFERENCE_FILE,
+)
+from {{ cookiecutter.module_name }}.dataset import (
+    DATASET,
+)
+from {{ cookiecutter.module_name }}.errors import (
+    CommandError,
+    DataNotFoundError,
+    first_line,
+)
+from {{ cookiecutter.module_name }}.monitoring.alerts import (
+    post_alert,
+)
 from {{ cookiecutter.module_name }}.monitoring.drift import (
     Performance,
     alerts,
@@ -33,14 +42,18 @@ from {{ cookiecutter.module_name }}.monitoring.logs import (
     read_prediction_logs,
     read_reference,
 )
-from {{ cookiecutter.module_name }}.monitoring.reference import REFERENCE_ARTIFACT_DIR
+from {{ cookiecutter.module_name }}.monitoring.reference import (
+    REFERENCE_ARTIFACT_DIR,
+)
 from {{ cookiecutter.module_name }}.monitoring.report import (
     MonitoringReport,
     distribution_images,
     render_html,
     write_report,
 )
-from {{ cookiecutter.module_name }}.monitoring.settings import MonitoringSettings
+from {{ cookiecutter.module_name }}.monitoring.settings import (
+    MonitoringSettings,
+)
 
 logger = logging.getLogger("{{ cookiecutter.module_name }}.monitoring")
 
@@ -121,7 +134,7 @@ def build_report(
         performance=scores,
         alerts=alerts(features, prediction, scores, settings),
     )
-    images = distribution_images(reference, current, INPUT_FEATURES)
+    images = distribution_images(reference, current, DATASET.feature_names)
     return report, render_html(report, images)
 
 
@@ -135,7 +148,7 @@ def feedback_performance(
     if labelled.empty:
         logger.warning(
             "No outcome in %s matches a logged prediction of the window: "
-            "no accuracy or F1",
+            "no accuracy or macro F1",
             settings.feedback_uri,
         )
         return None

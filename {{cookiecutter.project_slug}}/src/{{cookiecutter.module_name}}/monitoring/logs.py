@@ -18,21 +18,38 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from {{ cookiecutter.module_name }}.data.schema import DataValidationError
-from {{ cookiecutter.module_name }}.data.sources import open_relation, read_errors
-from {{ cookiecutter.module_name }}.data.storage import local_copy, parse_uri
-from {{ cookiecutter.module_name }}.features import (
-    CATEGORICAL_INPUTS,
-    INPUT_FEATURES,
-    PREDICTION,
+from {{ cookiecutter.module_name }}.data.sources import (
+    open_relation,
+    quoted,
+    read_errors,
+    sql_literal,
 )
-from {{ cookiecutter.module_name }}.monitoring.log_schema import LOG_COLUMNS
+from {{ cookiecutter.module_name }}.data.storage import (
+    local_copy,
+    parse_uri,
+)
+from {{ cookiecutter.module_name }}.dataset import (
+    DATASET,
+)
+from {{ cookiecutter.module_name }}.errors import (
+    DataValidationError,
+)
+from {{ cookiecutter.module_name }}.monitoring.log_schema import (
+    LOG_COLUMNS,
+)
 
+PREDICTION = DATASET.prediction
+TARGET = DATASET.target.name
 # The fields the report compares, typed as the schema says.
 LOG_TYPES = {
     name: LOG_COLUMNS[name]
-    for name in ("timestamp", "request_id", "row", *INPUT_FEATURES, PREDICTION)
+    for name in ("timestamp", "request_id", "row", *DATASET.feature_names, PREDICTION)
 }
+# A prediction is valid when it names a declared class.
+KNOWN_CLASS = (
+    f"{quoted(PREDICTION)} IN "
+    f"({', '.join(sql_literal(value) for value in DATASET.target.classes)})"
+)
 # A line is one record: tab-free JSON never holds this control character, so
 # the CSV reader hands each line over whole, whatever it contains.
 LINE_READER = (
@@ -42,7 +59,7 @@ LINE_READER = (
 # Log files in a folder: rotated ones (predictions.jsonl.1, .gz) included,
 # hidden and marker files (.DS_Store, _SUCCESS) left out.
 SKIPPED_PREFIXES = (".", "_")
-FEEDBACK_COLUMNS = ("request_id", "survived")
+FEEDBACK_COLUMNS = ("request_id", TARGET)
 
 
 class NoPredictionsError(DataValidationError):
@@ -99,15 +116,17 @@ def _parse_lines_sql() -> str:
     """
     as_text = json.dumps(dict.fromkeys(LOG_TYPES, "VARCHAR"))
     typed = ", ".join(
-        _typed(f'record."{field}"', kind, field) for field, kind in LOG_TYPES.items()
+        _typed(f"record.{quoted(field)}", kind, field)
+        for field, kind in LOG_TYPES.items()
     )
     mistyped = " OR ".join(
-        f'(record."{field}" IS NOT NULL AND "{field}" IS NULL)' for field in LOG_TYPES
+        f"(record.{quoted(field)} IS NOT NULL AND {quoted(field)} IS NULL)"
+        for field in LOG_TYPES
     )
     return f"""
         SELECT * EXCLUDE (record),
                record IS NOT NULL AND "timestamp" IS NOT NULL
-               AND {PREDICTION} IN (0, 1) AND NOT ({mistyped}) AS valid
+               AND {KNOWN_CLASS} AND NOT ({mistyped}) AS valid
         FROM (
             SELECT record, {typed}
             FROM (
@@ -123,9 +142,9 @@ def _parse_lines_sql() -> str:
 def _typed(expression: str, kind: str, name: str) -> str:
     """Cast one field to its type, categories to text, as the readers agree."""
     cast = f"TRY_CAST({expression} AS {kind})"
-    if name in CATEGORICAL_INPUTS:
+    if name in DATASET.categorical_inputs:
         cast = f"CAST({cast} AS VARCHAR)"
-    return f'{cast} AS "{name}"'
+    return f"{cast} AS {quoted(name)}"
 
 
 @contextmanager
@@ -153,11 +172,11 @@ def _log_files(folder: Path) -> list[Path]:
 
 def read_reference(uri: str) -> pd.DataFrame:
     """Read the training profile, typed as the logs are."""
-    columns = [*INPUT_FEATURES, PREDICTION]
+    columns = [*DATASET.feature_names, PREDICTION]
     with read_errors(uri), duckdb.connect() as con, open_relation(con, uri) as relation:
         _require_columns(relation, columns, uri, "reference profile")
         typed = ", ".join(
-            _typed(f'"{name}"', LOG_COLUMNS[name], name) for name in columns
+            _typed(quoted(name), LOG_COLUMNS[name], name) for name in columns
         )
         frame = relation.project(typed).df()
     if frame.empty:
@@ -166,10 +185,10 @@ def read_reference(uri: str) -> pd.DataFrame:
 
 
 def read_feedback(uri: str) -> pd.DataFrame:
-    """Read the true outcomes: request_id, survived (0 or 1), and row if known.
+    """Read the true outcomes: request_id, the target's class, and row if known.
 
     Without a row column, the outcome is that of the request's first row, as
-    most requests score one passenger.
+    most requests score one row.
     """
     with read_errors(uri), duckdb.connect() as con, open_relation(con, uri) as relation:
         _require_columns(relation, FEEDBACK_COLUMNS, uri, "feedback")
@@ -177,13 +196,15 @@ def read_feedback(uri: str) -> pd.DataFrame:
         frame = relation.project(
             "CAST(request_id AS VARCHAR) AS request_id, "
             f"TRY_CAST({row} AS INTEGER) AS row, "
-            "TRY_CAST(survived AS INTEGER) AS survived"
+            f"TRY_CAST({quoted(TARGET)} AS {LOG_COLUMNS[PREDICTION]}) "
+            f"AS {quoted(TARGET)}"
         ).df()
-    bad = frame[~frame["survived"].isin([0, 1]) | frame["request_id"].isna()]
+    classes = list(DATASET.target.classes)
+    bad = frame[~frame[TARGET].isin(classes) | frame["request_id"].isna()]
     if not bad.empty:
         raise DataValidationError(
             f"feedback {uri!r} has {len(bad)} row(s) without a request_id or "
-            "with survived other than 0 or 1"
+            f"with {TARGET} other than {', '.join(map(repr, classes))}"
         )
     return frame
 

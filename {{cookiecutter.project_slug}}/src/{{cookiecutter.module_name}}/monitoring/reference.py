@@ -9,7 +9,8 @@ import pandas as pd
 import pyarrow as pa
 
 from {{ cookiecutter.module_name }}.data.parquet import write_table
-from {{ cookiecutter.module_name }}.features import INPUT_FEATURES, PREDICTION
+from {{ cookiecutter.module_name }}.dataset import DATASET
+from {{ cookiecutter.module_name }}.prediction import predict
 
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
@@ -25,12 +26,14 @@ def build_reference(
 ) -> pd.DataFrame:
     """Keep the training inputs and the model's answers on them.
 
-    Monitoring compares the inputs the API receives with these, and its
-    predicted survival rate with the one the model gave on its training rows.
+    Monitoring compares the inputs the API receives with these, and the
+    shares of its predicted classes with those the model gave on its
+    training rows.
     """
     rows = min(len(features), MAX_REFERENCE_ROWS)
-    sample = features[INPUT_FEATURES].sample(n=rows, random_state=random_state)
-    return sample.assign(**{PREDICTION: model.predict(sample).astype(int)})
+    sample = features[DATASET.feature_names].sample(n=rows, random_state=random_state)
+    predicted = predict(model, sample).classes
+    return sample.assign(**{DATASET.prediction: predicted})
 
 
 def save_reference(reference: pd.DataFrame, path: Path) -> None:

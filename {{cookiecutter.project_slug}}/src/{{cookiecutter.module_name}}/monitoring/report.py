@@ -22,7 +22,7 @@ from {{ cookiecutter.module_name }}.data.storage import (
     parse_uri,
     require_bucket,
 )
-from {{ cookiecutter.module_name }}.features import CATEGORICAL_INPUTS
+from {{ cookiecutter.module_name }}.dataset import DATASET
 from {{ cookiecutter.module_name }}.monitoring.drift import (
     FeatureDrift,
     Performance,
@@ -77,7 +77,7 @@ def distribution_images(
     """Draw reference vs current for each feature, as base64 PNG data."""
     images = {}
     for feature in features:
-        if feature in CATEGORICAL_INPUTS:
+        if feature in DATASET.categorical_inputs:
             counts = category_counts(reference[feature], current[feature])
             figure = categorical_distribution_figure(
                 feature, list(counts.index), counts["reference"], counts["current"]
@@ -108,8 +108,8 @@ def render_html(report: MonitoringReport, images: dict[str, str]) -> str:
         f"<h1>Drift report, {escape(report.generated_at)}</h1>",
         _verdict(report.alerts),
         _inputs_table(summary),
-        "<h2>Predicted survival rate</h2>",
-        _table(pd.DataFrame([summary["prediction"]])),
+        "<h2>Predicted classes</h2>",
+        _prediction_tables(summary["prediction"]),
         "<h2>Features</h2>",
         _table(pd.DataFrame(summary["features"])),
         "<h2>Performance on feedback</h2>",
@@ -146,6 +146,12 @@ def _inputs_table(summary: dict) -> str:
     }
     inputs["since"] = inputs["since"] or "the beginning"
     return _table(pd.Series(inputs, name="value").to_frame(), index=True)
+
+
+def _prediction_tables(prediction: dict) -> str:
+    """Each class's share, then the largest move and its verdict."""
+    shares = pd.DataFrame(prediction.pop("classes"))
+    return _table(shares) + _table(pd.DataFrame([prediction]))
 
 
 def _performance_tables(performance: dict | None) -> str:

@@ -40,8 +40,9 @@ class MonitoringSettings(ServedModelSettings):
     )
     feedback_uri: str | None = Field(
         default=None,
-        description="CSV or Parquet of true outcomes (request_id, survived, "
-        "optional row), for accuracy and F1 over time.",
+        description="CSV or Parquet of true outcomes (request_id, the target "
+        "column under its name in the code, optional row), for accuracy and "
+        "macro F1 over time.",
     )
     monitoring_report_dir: str = Field(
         default="reports",
@@ -71,7 +72,7 @@ class MonitoringSettings(ServedModelSettings):
         default=0.1,
         gt=0,
         lt=1,
-        description="Largest accepted change of the predicted survival rate.",
+        description="Largest accepted change of a predicted class's share.",
     )
     min_feedback_accuracy: float = Field(
         default=0.7,

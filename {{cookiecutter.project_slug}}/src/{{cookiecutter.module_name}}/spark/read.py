@@ -8,12 +8,8 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.functions import col
 from pyspark.sql.types import IntegralType, NumericType, StringType
 
-from {{ cookiecutter.module_name }}.data.schema import (
-    MAX_SHOWN_VALUES,
-    TARGET_COLUMN,
-    DataNotFoundError,
-    check_table,
-)
+from {{ cookiecutter.module_name }}.errors import DataNotFoundError
+from {{ cookiecutter.module_name }}.data.schema import MAX_SHOWN_VALUES, TARGET_COLUMN, check_table
 from {{ cookiecutter.module_name }}.data.sources import CSV_SUFFIXES
 from {{ cookiecutter.module_name }}.spark.session import (
     NOT_FOUND,

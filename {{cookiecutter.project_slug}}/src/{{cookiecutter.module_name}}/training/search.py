@@ -36,6 +36,9 @@ def search_best_model(
         scoring=settings.scoring,
         cv=StratifiedKFold(n_splits=settings.cv_folds, shuffle=True, random_state=seed),
         n_jobs=-1,
+        # A fit or a scorer that fails is an error, never a NaN score that
+        # leaves the search to keep an arbitrary point (f1 on three classes).
+        error_score="raise",
     )
     return search.fit(features, target)
 

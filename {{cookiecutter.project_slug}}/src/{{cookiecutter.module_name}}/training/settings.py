@@ -1,6 +1,7 @@
 """Settings of a training run: data, split, search, artifacts and tracking."""
 
 import json
+import math
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
@@ -10,8 +11,21 @@ from pydantic_settings import NoDecode
 from {{ cookiecutter.module_name }}.config import MlflowSettings, blank_is_none
 
 # The scores evaluate() computes on the test set; any of them can pick the champion.
-TestMetric = Literal["accuracy", "precision", "recall", "f1", "roc_auc"]
+TestMetric = Literal[
+    "accuracy", "precision_macro", "recall_macro", "f1_macro", "roc_auc"
+]
 TEST_METRICS: tuple[str, ...] = get_args(TestMetric)
+
+
+def rows_needed_per_class(test_size: float, cv_folds: int) -> int:
+    """The fewest rows of a class that a stratified split and its folds accept.
+
+    The test set needs one row of each class, and each training fold one too.
+    """
+    return max(
+        math.ceil(1 / test_size),
+        math.ceil(cv_folds / (1 - test_size)) + 1,
+    )
 
 
 class TrainSettings(MlflowSettings):
@@ -46,7 +60,9 @@ class TrainSettings(MlflowSettings):
         "stands for a list of one).",
     )
     scoring: str = Field(
-        default="f1", description="scikit-learn scorer the grid search maximises."
+        default="f1_macro",
+        description="scikit-learn scorer the grid search maximises; macro averages "
+        "(f1_macro) suit two classes or more, f1 alone only classes 0 and 1.",
     )
     tracking: bool = Field(
         default=True, description="Log the run and register the model in MLflow."
@@ -57,7 +73,7 @@ class TrainSettings(MlflowSettings):
         description="MLflow experiment receiving the training runs.",
     )
     promotion_metric: TestMetric = Field(
-        default="f1",
+        default="f1_macro",
         description="Test metric a new version must beat to take the champion alias.",
     )
 

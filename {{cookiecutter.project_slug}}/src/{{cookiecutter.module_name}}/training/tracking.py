@@ -17,7 +17,10 @@ from mlflow.models import infer_signature
 
 from {{ cookiecutter.module_name }} import __version__
 from {{ cookiecutter.module_name }}.config import REFERENCE_FILE
-from {{ cookiecutter.module_name }}.features import NUMERIC_INPUTS, TARGET, DataSplit
+from {{ cookiecutter.module_name }}.dataset import DATASET
+from {{ cookiecutter.module_name }}.features import (
+    DataSplit,
+)
 from {{ cookiecutter.module_name }}.monitoring.reference import REFERENCE_ARTIFACT_DIR
 from {{ cookiecutter.module_name }}.plots import (
     confusion_matrix_figure,
@@ -132,9 +135,10 @@ def log_datasets(split: DataSplit, data_uri: str) -> PandasDataset:
         ("training", split.x_train, split.y_train),
         ("testing", split.x_test, split.y_test),
     ):
-        frame = features.assign(**{TARGET: target})
+        target_name = DATASET.target.name
+        frame = features.assign(**{target_name: target})
         datasets[context] = from_pandas(
-            frame, source=data_uri, targets=TARGET, name=f"titanic-{context}"
+            frame, source=data_uri, targets=target_name, name=context
         )
         mlflow.log_input(datasets[context], context=context)
     return datasets["testing"]
@@ -159,10 +163,11 @@ def log_model_and_register(
     skops, safe to load and MLflow's default since 3.17, is asked for explicitly
     so that MLflow 3.9 to 3.16 (default cloudpickle) store the same format. The
     signature describes `predict`, the method the pyfunc flavour serves.
-    Numeric inputs are declared as doubles: the pipeline imputes them, so a
-    missing sib_sp must pass MLflow's schema check, which an integer would fail.
+    Numbers, and integer categories that may be missing, are declared as
+    doubles: the pipeline imputes them, so a missing value must pass MLflow's
+    schema check, which an integer column would fail.
     """
-    example = x_test.astype({column: "float64" for column in NUMERIC_INPUTS})
+    example = x_test.astype(dict.fromkeys(_double_inputs(), "float64"))
     return mlflow.sklearn.log_model(
         model,
         name=MODEL_ARTIFACT,
@@ -173,6 +178,15 @@ def log_model_and_register(
         skops_trusted_types=skops_trusted_types(model),
         pip_requirements=model_requirements(),
     )
+
+
+def _double_inputs() -> list[str]:
+    """The inputs MLflow's signature must declare as doubles, missing values and all."""
+    return DATASET.numeric_inputs + [
+        feature.name
+        for feature in DATASET.features
+        if feature.kind == "integer" and feature.missing
+    ]
 
 
 def skops_trusted_types(model: Pipeline) -> list[str]:
@@ -221,8 +235,8 @@ def _known_warnings_silenced() -> Iterator[None]:
 
     MLflow registers its local-file dataset source twice, so any local path is
     "ambiguous"; and it hints that integer columns cannot hold missing values,
-    which is true of pclass (and survived, in the datasets), but data.py rejects
-    a missing one.
+    which is true of integer columns declared without missing values (and of
+    the target, in the datasets), but the loader rejects a missing one there.
     """
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*can be interpreted in multiple")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -17,16 +16,26 @@ import joblib
 import pandas as pd
 from sklearn.model_selection import GridSearchCV, train_test_split
 
-from {{ cookiecutter.module_name }} import __version__
-from {{ cookiecutter.module_name }}.config import REFERENCE_FILE
-from {{ cookiecutter.module_name }}.data.load import load_titanic
-from {{ cookiecutter.module_name }}.data.schema import (
+from {{ cookiecutter.module_name }} import (
+    __version__,
+)
+from {{ cookiecutter.module_name }}.config import (
+    REFERENCE_FILE,
+)
+from {{ cookiecutter.module_name }}.data.load import (
+    load_dataset,
+)
+from {{ cookiecutter.module_name }}.dataset import (
+    DATASET,
+)
+from {{ cookiecutter.module_name }}.errors import (
     DataAccessError,
     DataValidationError,
+    SaveError,
+    TrackingError,
+    first_line,
 )
-from {{ cookiecutter.module_name }}.errors import SaveError, TrackingError, first_line
 from {{ cookiecutter.module_name }}.features import (
-    TARGET,
     DataSplit,
     split_features_target,
 )
@@ -34,9 +43,17 @@ from {{ cookiecutter.module_name }}.monitoring.reference import (
     build_reference,
     save_reference,
 )
-from {{ cookiecutter.module_name }}.training.evaluate import evaluate
-from {{ cookiecutter.module_name }}.training.search import search_best_model
-from {{ cookiecutter.module_name }}.training.settings import TEST_METRICS, TrainSettings
+from {{ cookiecutter.module_name }}.training.evaluate import (
+    evaluate,
+)
+from {{ cookiecutter.module_name }}.training.search import (
+    search_best_model,
+)
+from {{ cookiecutter.module_name }}.training.settings import (
+    TEST_METRICS,
+    TrainSettings,
+    rows_needed_per_class,
+)
 
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
@@ -84,7 +101,7 @@ def train(settings: TrainSettings) -> TrainingResult:
 
 def _load_and_split(settings: TrainSettings) -> DataSplit:
     """Read and check the data, then hold out the stratified test set."""
-    frame = load_titanic(settings.data_uri)
+    frame = load_dataset(settings.data_uri)
     logger.info("Loaded %d rows from %s", len(frame), settings.data_uri)
     return split_train_test(frame, settings)
 
@@ -98,7 +115,14 @@ def _search(split: DataSplit, settings: TrainSettings) -> GridSearchCV:
         settings.cv_folds,
         settings.scoring,
     )
-    search = search_best_model(split.x_train, split.y_train, settings)
+    try:
+        search = search_best_model(split.x_train, split.y_train, settings)
+    except ValueError as error:
+        raise DataValidationError(
+            f"the grid search failed (SCORING={settings.scoring}, "
+            f"{DATASET.target.name} classes {list(DATASET.target.classes)}): "
+            f"{first_line(error)}"
+        ) from None
     logger.info(
         "Best params %s, CV %s %.4f",
         search.best_params_,
@@ -109,8 +133,14 @@ def _search(split: DataSplit, settings: TrainSettings) -> GridSearchCV:
 
 
 def split_train_test(frame: pd.DataFrame, settings: TrainSettings) -> DataSplit:
-    """Hold out a stratified test set: the same rows for the same data and seed."""
-    features, target = split_features_target(frame)
+    """Hold out a stratified test set: the same rows for the same data and seed.
+
+    The rows are sorted first, on every column: the same data read from a CSV
+    file or from partitions, which return rows in another order, then gives
+    the same split, and the same model.
+    """
+    ordered = frame.sort_values(list(frame.columns), kind="stable", ignore_index=True)
+    features, target = split_features_target(ordered)
     _check_class_sizes(target, settings)
     return DataSplit(
         *train_test_split(
@@ -125,14 +155,11 @@ def split_train_test(frame: pd.DataFrame, settings: TrainSettings) -> DataSplit:
 
 def _check_class_sizes(target: pd.Series, settings: TrainSettings) -> None:
     """Fail clearly when a class is too rare to split and cross-validate."""
-    needed = max(
-        math.ceil(1 / settings.test_size),
-        math.ceil(settings.cv_folds / (1 - settings.test_size)) + 1,
-    )
-    counts = target.value_counts().reindex([0, 1], fill_value=0)
+    needed = rows_needed_per_class(settings.test_size, settings.cv_folds)
+    counts = target.value_counts().reindex(DATASET.target.classes, fill_value=0)
     if counts.min() < needed:
         raise DataValidationError(
-            f"{TARGET} needs at least {needed} rows of each class for "
+            f"{DATASET.target.name} needs at least {needed} rows of each class for "
             f"test_size={settings.test_size} and cv_folds={settings.cv_folds}, "
             f"found {counts.to_dict()}"
         )
