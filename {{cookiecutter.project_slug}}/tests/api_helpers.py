@@ -10,8 +10,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.module_name }}.data.schema import COLUMN_NAMES
-from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
+from {{ cookiecutter.module_name }}.dataset import DATASET
 
 from app.main import create_app
 from app.settings import ApiSettings
@@ -62,9 +61,9 @@ def champion_client_fixture():
     return client
 
 
-def passenger_records(raw_frame: pd.DataFrame) -> list[dict]:
-    """The synthetic Kaggle rows as API clients send them: missing values as null."""
-    features = raw_frame.rename(columns=COLUMN_NAMES)[INPUT_FEATURES]
+def input_records(raw_frame: pd.DataFrame) -> list[dict]:
+    """Synthetic rows' inputs as API clients send them: missing values as null."""
+    features = raw_frame.rename(columns=DATASET.source_names)[DATASET.feature_names]
     return json.loads(features.to_json(orient="records"))
 
 

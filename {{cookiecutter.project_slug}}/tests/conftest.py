@@ -1,16 +1,16 @@
-"""Synthetic Titanic-shaped data, so tests need neither the network nor real files."""
+"""Synthetic rows that follow dataset.py, so tests need neither network nor files."""
 
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from {{ cookiecutter.module_name }}.config import S3Settings
-from {{ cookiecutter.module_name }}.data.schema import COLUMN_NAMES
+from {{ cookiecutter.module_name }}.data.synthetic import synthetic_rows
+from {{ cookiecutter.module_name }}.dataset import DATASET
 from {{ cookiecutter.module_name }}.model import SEARCH_SPACE
 from {{ cookiecutter.module_name }}.monitoring.settings import MonitoringSettings
 from {{ cookiecutter.module_name }}.training.settings import TrainSettings
@@ -38,33 +38,14 @@ FIRST_POINT = {name: values[0] for name, values in TINY_GRID.items()}
 FAST_TRAINING = ["--param-grid", json.dumps(FIRST_POINT), "--cv-folds", "2"]
 
 
-def make_titanic_frame(n_rows: int = N_ROWS, seed: int = 0) -> pd.DataFrame:
-    """Build Kaggle-schema rows where survival depends on sex and class."""
-    rng = np.random.default_rng(seed)
-    sex = rng.choice(["male", "female"], size=n_rows)
-    pclass = rng.choice([1, 2, 3], size=n_rows, p=[0.25, 0.25, 0.5])
-    age = rng.normal(30, 12, size=n_rows).clip(1, 80).round(1)
-    age[rng.random(n_rows) < 0.1] = np.nan
-    logit = -1.0 + 2.5 * (sex == "female") + 1.0 * (pclass == 1) - 1.0 * (pclass == 3)
-    survived = (rng.random(n_rows) < 1 / (1 + np.exp(-logit))).astype(int)
-    embarked = rng.choice(["S", "C", "Q"], size=n_rows).astype(object)
-    embarked[:2] = None
-    return pd.DataFrame(
-        {
-            "PassengerId": np.arange(1, n_rows + 1),
-            "Survived": survived,
-            "Pclass": pclass,
-            "Name": [f"Passenger, Mr. Number {i}" for i in range(n_rows)],
-            "Sex": sex,
-            "Age": age,
-            "SibSp": rng.integers(0, 4, size=n_rows),
-            "Parch": rng.integers(0, 3, size=n_rows),
-            "Ticket": [f"T{i:05d}" for i in range(n_rows)],
-            "Fare": (80 / pclass + rng.gamma(2, 5, size=n_rows)).round(2),
-            "Cabin": [f"C{i}" if i % 4 == 0 else None for i in range(n_rows)],
-            "Embarked": embarked,
-        }
-    )
+def make_frame(n_rows: int = N_ROWS, seed: int = 0) -> pd.DataFrame:
+    """Rows of every declared column, under the file's names, with a target to learn."""
+    return synthetic_rows(n_rows, seed)
+
+
+def loaded(raw: pd.DataFrame) -> pd.DataFrame:
+    """The declared columns of a file's frame under the code's names, as loaded."""
+    return raw[list(DATASET.source_names)].rename(columns=DATASET.source_names)
 
 
 @pytest.fixture
@@ -78,22 +59,22 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def raw_frame() -> pd.DataFrame:
-    """Kaggle-named synthetic frame, to be written to files in various shapes."""
-    return make_titanic_frame()
+    """Synthetic rows under the file's names, to be written in various shapes."""
+    return make_frame()
 
 
 @pytest.fixture
-def titanic_frame(raw_frame: pd.DataFrame) -> pd.DataFrame:
-    """Synthetic frame with the snake_case names that load_titanic returns."""
-    return raw_frame.rename(columns=COLUMN_NAMES)
+def loaded_frame(raw_frame: pd.DataFrame) -> pd.DataFrame:
+    """The same rows under the code's names, as load_dataset returns them."""
+    return loaded(raw_frame)
 
 
 @pytest.fixture
 def write_csv(tmp_path: Path):
     """Write a frame to a CSV under tmp_path and return its path."""
 
-    def write(frame: pd.DataFrame, name: str = "titanic.csv") -> Path:
-        """Save the frame without index, as the Kaggle file is laid out."""
+    def write(frame: pd.DataFrame, name: str = "data.csv") -> Path:
+        """Save the frame without index, as a data file is laid out."""
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         frame.to_csv(path, index=False)
@@ -103,24 +84,22 @@ def write_csv(tmp_path: Path):
 
 
 @pytest.fixture
-def titanic_csv(raw_frame: pd.DataFrame, write_csv) -> Path:
-    """A valid synthetic Titanic CSV file."""
+def data_csv(raw_frame: pd.DataFrame, write_csv) -> Path:
+    """A valid synthetic CSV file."""
     return write_csv(raw_frame)
 
 
 @pytest.fixture
-def titanic_parquet(raw_frame: pd.DataFrame, tmp_path: Path) -> Path:
-    """A valid synthetic Titanic Parquet file."""
-    path = tmp_path / "titanic.parquet"
+def data_parquet(raw_frame: pd.DataFrame, tmp_path: Path) -> Path:
+    """A valid synthetic Parquet file."""
+    path = tmp_path / "data.parquet"
     raw_frame.to_parquet(path, index=False)
     return path
 
 
 def make_noise_frame(n_rows: int = N_ROWS, seed: int = 1) -> pd.DataFrame:
-    """Same features, but a rare target drawn at random: nothing to learn, low F1."""
-    frame = make_titanic_frame(n_rows, seed)
-    rng = np.random.default_rng(seed)
-    return frame.assign(Survived=(rng.random(n_rows) < 0.3).astype(int))
+    """Same features, but a target drawn at random: nothing to learn, low F1."""
+    return synthetic_rows(n_rows, seed, learnable=False)
 
 
 def tracked_settings(folder: Path, data_uri: Path) -> TrainSettings:
@@ -129,14 +108,14 @@ def tracked_settings(folder: Path, data_uri: Path) -> TrainSettings:
         "data_uri": str(data_uri),
         "model_dir": folder / "models",
         "mlflow_tracking_uri": f"sqlite:///{folder}/mlflow.db",
-        "mlflow_experiment_name": "titanic-test",
+        "mlflow_experiment_name": "tests",
         "model_name": MODEL_NAME,
         "model_alias": "champion",
-        "promotion_metric": "f1",
+        "promotion_metric": "f1_macro",
         "tracking": True,
         "test_size": 0.2,
         "random_state": 0,
-        "scoring": "f1",
+        "scoring": "f1_macro",
         "param_grid": TINY_GRID,
         "cv_folds": 2,
     }
@@ -164,7 +143,7 @@ def trained_store(tmp_path_factory: pytest.TempPathFactory) -> TrainedStore:
     folder = tmp_path_factory.mktemp("mlflow-store")
     good_csv = folder / "good.csv"
     noise_csv = folder / "noise.csv"
-    make_titanic_frame().to_csv(good_csv, index=False)
+    make_frame().to_csv(good_csv, index=False)
     make_noise_frame().to_csv(noise_csv, index=False)
     with pytest.MonkeyPatch.context() as patch:
         # The default artifact root (./mlruns) is resolved in the working folder.

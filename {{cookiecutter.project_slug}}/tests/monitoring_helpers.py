@@ -4,14 +4,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from {{ cookiecutter.module_name }}.data.schema import COLUMN_NAMES
-from {{ cookiecutter.module_name }}.features import (
-    INPUT_FEATURES,
-    PREDICTION,
-    PROBABILITY,
-)
+from {{ cookiecutter.module_name }}.dataset import DATASET
 
-from tests.conftest import make_titanic_frame
+from tests.conftest import loaded, make_frame
 
 REFERENCE_ROWS = 2_000
 LOG_ROWS = 1_000
@@ -20,29 +15,34 @@ START = pd.Timestamp("2026-01-01", tz="UTC")
 LOG_SPAN = pd.Timedelta(days=3)
 
 
-def passengers(n_rows: int, seed: int) -> pd.DataFrame:
-    """Model inputs drawn like the test data, with a rule-based prediction."""
-    frame = make_titanic_frame(n_rows, seed).rename(columns=COLUMN_NAMES)
-    return frame[INPUT_FEATURES].assign(
-        **{PREDICTION: (frame["sex"] == "female").astype(int)}
+def predicted_rows(n_rows: int, seed: int) -> pd.DataFrame:
+    """Model inputs drawn like the test data, predicted as their true class."""
+    frame = loaded(make_frame(n_rows, seed))
+    return frame[DATASET.feature_names].assign(
+        **{DATASET.prediction: frame[DATASET.target.name]}
     )
 
 
 def write_reference(path: Path, n_rows: int = REFERENCE_ROWS) -> Path:
     """Save a reference profile as training does: inputs and predictions."""
-    passengers(n_rows, seed=0).to_parquet(path, index=False)
+    predicted_rows(n_rows, seed=0).to_parquet(path, index=False)
     return path
 
 
 def log_lines(frame: pd.DataFrame, start: pd.Timestamp = START) -> pd.DataFrame:
     """Add the log's other fields to model inputs and predictions."""
     times = pd.date_range(start, periods=len(frame), freq=LOG_SPAN / len(frame))
+    predicted = frame[DATASET.prediction]
+    identifier = {DATASET.identifier.name: None} if DATASET.identifier else {}
     return frame.assign(
         timestamp=times.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00"),
         request_id=[f"req-{index}" for index in range(len(frame))],
         row=0,
-        passenger_id=None,
-        **{PROBABILITY: frame[PREDICTION] * 0.8 + 0.1},
+        **identifier,
+        **{
+            column: (predicted == value) * 0.8 + 0.1
+            for value, column in DATASET.probabilities.items()
+        },
         model_name="{{ cookiecutter.module_name }}",
         model_version="1",
         latency_ms=1.5,

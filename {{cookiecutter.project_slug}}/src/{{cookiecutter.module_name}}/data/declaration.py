@@ -241,6 +241,11 @@ def check_dataset(dataset: Dataset) -> None:
     _check_target(dataset.target)
     for column in dataset.columns:
         _check_column(column)
+    if not dataset.examples:
+        raise DeclarationError(
+            "dataset.py declares no example: add a row of inputs, which documents "
+            "the API, starts the demo form and checks every model as it loads"
+        )
     for position, example in enumerate(dataset.examples):
         _check_example(dataset, example, position)
 
