@@ -27,7 +27,7 @@ from app.settings import ApiSettings
 
 logger = logging.getLogger(__name__)
 
-# 10,000 Titanic passengers take about 1.5 MB of JSON: room for wider rows.
+# 10,000 rows of the Titanic example take 1.5 MB of JSON: room for wider rows.
 MAX_BODY_BYTES = 8 * 1024 * 1024
 # The demo page shows the summary as its title, the first paragraph as its lead.
 DESCRIPTION = (

@@ -6,6 +6,7 @@ import logging
 import re
 import secrets
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from time import perf_counter
 from typing import Annotated, Any
@@ -17,7 +18,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from pydantic_core import to_json
 
-from {{ cookiecutter.module_name }}.dataset import DATASET
+from {{ cookiecutter.module_name }}.dataset import (
+    DATASET,
+)
 
 from app.inference import row_columns
 from app.schemas import (
@@ -204,7 +207,7 @@ async def demo_page(state: State) -> FileResponse:
 
 
 async def _score(
-    request: Request, state: ServingState, rows: list[BaseModel]
+    request: Request, state: ServingState, rows: Sequence[BaseModel]
 ) -> Response:
     """Score the rows, log each one, and answer with the model that scored."""
     start = perf_counter()

@@ -20,9 +20,11 @@ from pydantic import (
     Tag,
     create_model,
 )
+from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
 from {{ cookiecutter.module_name }}.data.declaration import (
+    Categorical,
     Feature,
     Identifier,
     Numeric,
@@ -56,7 +58,7 @@ class RowBase(BaseModel):
     model_config = ConfigDict(
         strict=True,
         extra="forbid",
-        json_schema_extra={"examples": EXAMPLES[:1]},
+        json_schema_extra={"examples": [dict(DATASET.examples[0])]},
     )
 
 
@@ -96,34 +98,36 @@ def _from_text(values: tuple[Value, ...]) -> Callable[[Any], Any]:
 
 def _feature_field(feature: Feature, *, from_query: bool) -> tuple[Any, Any]:
     """A feature's type and rules, as pydantic's create_model takes them."""
-    annotation: Any
-    extra: dict[str, Any] = {}
-    if isinstance(feature, Numeric):
-        annotation = int if feature.integer else float
-        rules = {"ge": feature.minimum, "le": feature.maximum}
-        if not feature.integer:
-            rules["allow_inf_nan"] = False
-    elif feature.values is None:
-        annotation, rules = str, {"max_length": MAX_TEXT_LENGTH}
-    else:
-        parse = _from_text(feature.values) if from_query else _exact_type(feature.kind)
-        annotation = Annotated[
-            Literal[feature.values],  # type: ignore[valid-type]
-            BeforeValidator(parse),
-        ]
-        rules = {}
-        if feature.labels:
-            extra["x-labels"] = {str(k): v for k, v in feature.labels.items()}
-    if feature.missing:
-        annotation = annotation | None
+    annotation: Any = _feature_type(feature, from_query=from_query)
+    extra: JsonDict = {}
+    if isinstance(feature, Categorical) and feature.labels:
+        extra["x-labels"] = {str(key): label for key, label in feature.labels.items()}
+    # Required unless the declaration lets the value be missing.
+    default: Any = None if feature.missing else ...
+    bounds: dict[str, Any] = {}
+    if isinstance(feature, Categorical) and feature.values is None:
+        bounds = {"max_length": MAX_TEXT_LENGTH}
+    elif isinstance(feature, Numeric):
+        bounds = {"ge": feature.minimum, "le": feature.maximum}
+        bounds["allow_inf_nan"] = None if feature.integer else False
     field = Field(
-        default=None if feature.missing else ...,
+        default,
         validation_alias=AliasChoices(feature.name, feature.source),
         description=feature.description or None,
         json_schema_extra=extra or None,
-        **{name: value for name, value in rules.items() if value is not None},
+        **{rule: value for rule, value in bounds.items() if value is not None},
     )
-    return annotation, field
+    return (annotation | None if feature.missing else annotation), field
+
+
+def _feature_type(feature: Feature, *, from_query: bool) -> Any:
+    """The Python type of a feature's values: a number, text, or one of its values."""
+    if isinstance(feature, Numeric):
+        return int if feature.integer else float
+    if feature.values is None:
+        return str
+    parse = _from_text(feature.values) if from_query else _exact_type(feature.kind)
+    return Annotated[Literal[feature.values], BeforeValidator(parse)]
 
 
 def _identifier_field(identifier: Identifier) -> tuple[Any, Any]:
@@ -186,14 +190,14 @@ def _one_or_many(value: Any) -> str:
 
 
 RowList = Annotated[
-    list[Row],  # type: ignore[valid-type]
+    list[Row],
     Field(min_length=1, max_length=MAX_ROWS),
     BeforeValidator(_at_most_max_rows),
 ]
-# The callable discriminator keeps error locations short (body.passenger.age,
-# or body.passengers.3.age) instead of reporting every field against both.
+# The callable discriminator keeps error locations short (body.<row>.<field>,
+# or body.<rows>.3.<field>) instead of reporting every field against both.
 RowPayload = Annotated[
-    Annotated[Row, Tag(ROW)] | Annotated[RowList, Tag(ROWS)],  # type: ignore[valid-type]
+    Annotated[Row, Tag(ROW)] | Annotated[RowList, Tag(ROWS)],
     Discriminator(_one_or_many),
 ]
 
@@ -205,9 +209,9 @@ def _prediction_fields() -> dict[str, Any]:
     if DATASET.identifier:
         kind = int if DATASET.identifier.integer else str
         fields[DATASET.identifier.name] = (kind | None, Field(description="As sent."))
-    labels = {str(value): target.label(value) for value in target.classes}
+    labels: JsonDict = {str(value): target.label(value) for value in target.classes}
     fields[target.name] = (
-        Literal[target.classes],  # type: ignore[valid-type]
+        Literal[target.classes],
         Field(
             description="The predicted class.", json_schema_extra={"x-labels": labels}
         ),
@@ -233,7 +237,7 @@ class ResponseBase(BaseModel):
 PredictionResponse = create_model(
     "PredictionResponse",
     __base__=ResponseBase,
-    predictions=(list[Prediction], Field(description="In the order sent.")),  # type: ignore[valid-type]
+    predictions=(list[Prediction], Field(description="In the order sent.")),
 )
 
 

@@ -8,13 +8,28 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.module_name }}.config import S3Settings
-from {{ cookiecutter.module_name }}.data.synthetic import synthetic_rows
-from {{ cookiecutter.module_name }}.dataset import DATASET
-from {{ cookiecutter.module_name }}.model import SEARCH_SPACE
-from {{ cookiecutter.module_name }}.monitoring.settings import MonitoringSettings
-from {{ cookiecutter.module_name }}.training.settings import TrainSettings
-from {{ cookiecutter.module_name }}.training.train import TrainingResult, train
+from {{ cookiecutter.module_name }}.config import (
+    S3Settings,
+)
+from {{ cookiecutter.module_name }}.data.synthetic import (
+    synthetic_rows,
+)
+from {{ cookiecutter.module_name }}.dataset import (
+    DATASET,
+)
+from {{ cookiecutter.module_name }}.model import (
+    SEARCH_SPACE,
+)
+from {{ cookiecutter.module_name }}.monitoring.settings import (
+    MonitoringSettings,
+)
+from {{ cookiecutter.module_name }}.training.settings import (
+    TrainSettings,
+)
+from {{ cookiecutter.module_name }}.training.train import (
+    TrainingResult,
+    train,
+)
 
 N_ROWS = 200
 MODEL_NAME = "{{ cookiecutter.module_name }}_test"
@@ -154,3 +169,28 @@ def trained_store(tmp_path_factory: pytest.TempPathFactory) -> TrainedStore:
         ]
     uri = f"sqlite:///{folder}/mlflow.db"
     return TrainedStore(folder, uri, MODEL_NAME, good_csv, results)
+
+
+def save_model_with_other_classes(path: Path) -> None:
+    """Save, as an MLflow model folder, a pipeline that learnt undeclared classes.
+
+    What a model trained on another dataset looks like to this project: every
+    consumer must refuse it rather than answer with classes nobody declared.
+    """
+    import mlflow
+
+    from {{ cookiecutter.module_name }}.features import split_features_target
+    from {{ cookiecutter.module_name }}.training.search import build_pipeline
+    from {{ cookiecutter.module_name }}.training.tracking import skops_trusted_types
+
+    features, target = split_features_target(loaded(make_frame()))
+    renamed = {
+        value: f"other-{index}" for index, value in enumerate(DATASET.target.classes)
+    }
+    model = build_pipeline(random_state=0).fit(features, target.map(renamed))
+    mlflow.sklearn.save_model(
+        model,
+        path,
+        serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_SKOPS,
+        skops_trusted_types=skops_trusted_types(model),
+    )

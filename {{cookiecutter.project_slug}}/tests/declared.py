@@ -5,8 +5,9 @@ column that may be missing) is skipped, saying so, rather than passing idly.
 """
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
+import pandas as pd
 import pytest
 
 from {{ cookiecutter.module_name }}.data.declaration import (
@@ -16,15 +17,16 @@ from {{ cookiecutter.module_name }}.data.declaration import (
     Ignored,
     Numeric,
 )
-from {{ cookiecutter.module_name }}.dataset import DATASET
+from {{ cookiecutter.module_name }}.dataset import (
+    DATASET,
+)
 
-ColumnT = TypeVar("ColumnT", bound=Column)
 TARGET = DATASET.target
 IDENTIFIER = DATASET.identifier
 CLASSES = list(TARGET.classes)
 
 
-def first(kind: type[ColumnT], why: str, test: Callable[[Any], bool] = bool) -> ColumnT:
+def first(kind: type[Column], why: str, test: Callable[[Any], bool] = bool) -> Any:
     """The first declared column of a kind that passes the test, or skip the test."""
     for column in DATASET.columns:
         if isinstance(column, kind) and test(column):
@@ -44,7 +46,9 @@ def decimal() -> Numeric:
 
 def bounded() -> Numeric:
     """A numeric feature with an upper bound."""
-    return first(Numeric, "numeric feature with a maximum", lambda c: c.maximum is not None)
+    return first(
+        Numeric, "numeric feature with a maximum", lambda c: c.maximum is not None
+    )
 
 
 def listed() -> Categorical:
@@ -95,7 +99,7 @@ def refused_value(column: Numeric | Categorical) -> Any:
     if isinstance(column, Categorical):
         assert column.values, "only listed categories refuse a value"
         if column.kind == "integer":
-            return max(column.values) + 1  # type: ignore[type-var, operator]
+            return max(column.values) + 1  # type: ignore[operator]
         if column.kind == "text":
             return "not-a-" + str(column.values[0])
         pytest.skip(f"{column.source} lists both booleans: none is refused")
@@ -106,3 +110,14 @@ def refused_value(column: Numeric | Categorical) -> Any:
 def example() -> dict[str, Any]:
     """The first declared example: a valid row of inputs, as the API takes it."""
     return dict(DATASET.examples[0])
+
+
+def holds_kind(values: pd.Series, kind: str) -> bool:
+    """Tell whether a loaded column's type holds values of a declared kind."""
+    checks = {
+        "boolean": pd.api.types.is_bool_dtype,
+        "integer": pd.api.types.is_integer_dtype,
+        "numeric": pd.api.types.is_numeric_dtype,
+        "text": pd.api.types.is_string_dtype,
+    }
+    return bool(checks[kind](values))

@@ -6,6 +6,7 @@ import pandas as pd
 
 from {{ cookiecutter.module_name }}.dataset import DATASET
 
+from tests import declared
 from tests.conftest import loaded, make_frame
 
 REFERENCE_ROWS = 2_000
@@ -21,6 +22,20 @@ def predicted_rows(n_rows: int, seed: int) -> pd.DataFrame:
     return frame[DATASET.feature_names].assign(
         **{DATASET.prediction: frame[DATASET.target.name]}
     )
+
+
+def one_category_rows(n_rows: int, seed: int) -> tuple[pd.DataFrame, str]:
+    """Rows whose first listed category takes one value, all predicted as one class.
+
+    Returns the rows and the drifting feature's name: a shift both the feature
+    tests and the predicted classes' shares must report.
+    """
+    column = declared.listed()
+    assert column.values
+    rows = predicted_rows(n_rows, seed).assign(
+        **{column.name: str(column.values[0]), DATASET.prediction: declared.CLASSES[0]}
+    )
+    return rows, column.name
 
 
 def write_reference(path: Path, n_rows: int = REFERENCE_ROWS) -> Path:

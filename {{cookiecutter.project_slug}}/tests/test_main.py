@@ -12,10 +12,21 @@ import joblib
 import pytest
 
 import main
-from {{ cookiecutter.module_name }} import cli
-from {{ cookiecutter.module_name }}.data.load import load_titanic
-from {{ cookiecutter.module_name }}.features import split_features_target
-from {{ cookiecutter.module_name }}.training.settings import TrainSettings
+from {{ cookiecutter.module_name }} import (
+    cli,
+)
+from {{ cookiecutter.module_name }}.data.load import (
+    load_dataset,
+)
+from {{ cookiecutter.module_name }}.dataset import (
+    DATASET,
+)
+from {{ cookiecutter.module_name }}.features import (
+    split_features_target,
+)
+from {{ cookiecutter.module_name }}.training.settings import (
+    TrainSettings,
+)
 
 from tests.cli_helpers import (
     MAIN_SCRIPT,
@@ -34,20 +45,20 @@ UNREACHABLE = "http://127.0.0.1:9"
 pytestmark = pytest.mark.usefixtures("isolated_settings")
 
 
-def test_main_trains_and_saves(titanic_csv: Path, tmp_path: Path, caplog) -> None:
+def test_main_trains_and_saves(data_csv: Path, tmp_path: Path, caplog) -> None:
     """A full run writes a usable model and a complete metrics report."""
     model_dir = tmp_path / "out" / "models"
     caplog.set_level(logging.INFO)
-    argv = ["--data-uri", str(titanic_csv), "--model-dir", str(model_dir), *LOCAL_ONLY]
+    argv = ["--data-uri", str(data_csv), "--model-dir", str(model_dir), *LOCAL_ONLY]
     assert main.main(argv) == 0
     report = json.loads((model_dir / "metrics.json").read_text())
-    assert report["data_uri"] == str(titanic_csv)
+    assert report["data_uri"] == str(data_csv)
     assert report["best_params"] == {
         f"classifier__{name}": value for name, value in FIRST_POINT.items()
     }
     assert 0.6 < report["metrics"]["accuracy"] <= 1
     assert {"cv_score", "trained_at", "scoring"} <= set(report)
-    features, _ = split_features_target(load_titanic(str(titanic_csv)))
+    features, _ = split_features_target(load_dataset(str(data_csv)))
     predicted = joblib.load(model_dir / "model.joblib").predict(features)
     assert set(predicted) <= {0, 1} and len(predicted) == len(features)
     assert "Test accuracy" in caplog.text
@@ -70,9 +81,9 @@ def test_unreadable_data_opens_no_store(tmp_path: Path, caplog) -> None:
     assert not (tmp_path / "mlflow.db").exists()
 
 
-def test_bad_setting_exits_nonzero(titanic_csv: Path, caplog) -> None:
+def test_bad_setting_exits_nonzero(data_csv: Path, caplog) -> None:
     """An out-of-range setting is reported by its variable name."""
-    assert main.main(["--data-uri", str(titanic_csv), "--test-size", "1.5"]) == 2
+    assert main.main(["--data-uri", str(data_csv), "--test-size", "1.5"]) == 2
     assert "TEST_SIZE" in caplog.text
 
 
@@ -83,9 +94,9 @@ def test_too_few_rows_per_class(raw_frame, write_csv, caplog) -> None:
     assert "needs at least" in caplog.text
 
 
-def test_failed_save_keeps_the_last_good_set(titanic_csv: Path, tmp_path: Path):
+def test_failed_save_keeps_the_last_good_set(data_csv: Path, tmp_path: Path):
     """A save that fails midway leaves the previous files whole, and says why."""
-    argv = ["--data-uri", str(titanic_csv), *LOCAL_ONLY]
+    argv = ["--data-uri", str(data_csv), *LOCAL_ONLY]
     assert main.main(argv) == 0
     models = tmp_path / "models"
     before = {path.name: path.read_bytes() for path in models.iterdir()}
@@ -108,23 +119,23 @@ def test_failed_save_keeps_the_last_good_set(titanic_csv: Path, tmp_path: Path):
 
 
 def test_cli_flags_override_environment(
-    titanic_csv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    data_csv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """DATA_URI and MODEL_DIR from the environment lose to the flags."""
     monkeypatch.setenv("DATA_URI", str(tmp_path / "not-used.csv"))
     monkeypatch.setenv("MODEL_DIR", str(tmp_path / "env-models"))
     monkeypatch.setenv("PARAM_GRID", "not JSON: the flag wins")
-    argv = ["--data-uri", str(titanic_csv), "--model-dir", "cli-models", *LOCAL_ONLY]
+    argv = ["--data-uri", str(data_csv), "--model-dir", "cli-models", *LOCAL_ONLY]
     assert main.main(argv) == 0
     assert (tmp_path / "cli-models" / "model.joblib").exists()
     assert not (tmp_path / "env-models").exists()
 
 
 def test_environment_is_used_without_flags(
-    titanic_csv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    data_csv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Settings come from the environment when no flag is given."""
-    monkeypatch.setenv("DATA_URI", str(titanic_csv))
+    monkeypatch.setenv("DATA_URI", str(data_csv))
     monkeypatch.setenv("MODEL_DIR", str(tmp_path / "env-models"))
     monkeypatch.setenv("PARAM_GRID", json.dumps(FIRST_POINT))
     monkeypatch.setenv("CV_FOLDS", "2")
@@ -150,8 +161,9 @@ def test_help_mentions_environment_variables(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        ([], "needs a command: train, grid, score, data, monitor"),
+        ([], "needs a command: train, grid, score, data, dataset, monitor"),
         (["data"], " data needs a command: convert, partition, upload, download;"),
+        (["dataset"], " dataset needs a command: infer, synthetic;"),
         (["monitor"], " monitor needs a command: report;"),
     ],
 )
@@ -172,20 +184,20 @@ def test_bare_command_subprocess_has_no_traceback(tmp_path: Path) -> None:
 
 def test_bad_data_subprocess_has_no_traceback(raw_frame, write_csv, tmp_path) -> None:
     """A real process on bad data exits non-zero with a one-line explanation."""
-    path = write_csv(raw_frame.drop(columns=["Sex"]))
+    feature = DATASET.features[0].source
+    path = write_csv(raw_frame.drop(columns=[feature]))
     completed = run_command(
         str(MAIN_SCRIPT), "--data-uri", str(path), *LOCAL_ONLY, cwd=tmp_path
     )
-    assert "missing required columns: Sex" in only_error_line(completed, exit_code=2)
+    error = only_error_line(completed, exit_code=2)
+    assert f"missing required columns: {feature}" in error
 
 
-def test_no_tracking_creates_no_store(
-    titanic_csv: Path, tmp_path: Path, caplog
-) -> None:
+def test_no_tracking_creates_no_store(data_csv: Path, tmp_path: Path, caplog) -> None:
     """--no-tracking trains and saves without touching MLflow at all."""
     caplog.set_level(logging.INFO)
     root_had_store = (PROJECT_ROOT / "mlflow.db").exists()
-    assert main.main(["--data-uri", str(titanic_csv), *LOCAL_ONLY]) == 0
+    assert main.main(["--data-uri", str(data_csv), *LOCAL_ONLY]) == 0
     assert (tmp_path / "models" / "model.joblib").exists()
     assert not (tmp_path / "mlflow.db").exists()
     assert not (tmp_path / "mlruns").exists()
@@ -193,26 +205,41 @@ def test_no_tracking_creates_no_store(
     assert "Tracking off" in caplog.text
 
 
-def test_bad_promotion_metric_is_refused(titanic_csv: Path, caplog) -> None:
+def test_the_same_rows_in_another_order_train_the_same_model(
+    raw_frame, write_csv, tmp_path: Path
+) -> None:
+    """A partitioned copy returns rows in another order: the split must not care."""
+    shuffled = raw_frame.sample(frac=1, random_state=3)
+    scores = []
+    for name, frame in (("ordered", raw_frame), ("shuffled", shuffled)):
+        data = write_csv(frame, name=f"{name}.csv")
+        folder = tmp_path / f"models-{name}"
+        argv = ["--data-uri", str(data), "--model-dir", str(folder), *LOCAL_ONLY]
+        assert main.main(argv) == 0
+        scores.append(json.loads((folder / "metrics.json").read_text())["metrics"])
+    assert scores[0] == scores[1]
+
+
+def test_bad_promotion_metric_is_refused(data_csv: Path, caplog) -> None:
     """Only a test metric can decide the champion; a typo fails at start-up."""
-    argv = ["--data-uri", str(titanic_csv), "--promotion-metric", "log_loss"]
+    argv = ["--data-uri", str(data_csv), "--promotion-metric", "log_loss"]
     assert main.main(argv) == 2
     assert "PROMOTION_METRIC" in caplog.text
 
 
 def test_main_logs_version_and_both_scores(
-    trained_store, titanic_csv: Path, caplog
+    trained_store, data_csv: Path, caplog
 ) -> None:
     """Two runs under a fresh model name: the second is compared to the first."""
     caplog.set_level(logging.INFO)
     argv = [
         "--data-uri",
-        str(titanic_csv),
+        str(data_csv),
         *FAST_TRAINING,
         "--mlflow-tracking-uri",
         trained_store.uri,
         "--mlflow-experiment-name",
-        "titanic-cli",
+        "cli-runs",
         "--model-name",
         "{{ cookiecutter.module_name }}_cli",
         "--promotion-metric",
@@ -229,12 +256,12 @@ def test_main_logs_version_and_both_scores(
 
 
 def test_unreachable_server_keeps_model_and_exits_3(
-    titanic_csv: Path, tmp_path: Path, caplog
+    data_csv: Path, tmp_path: Path, caplog
 ) -> None:
     """One error naming the server and the kept model; no retries for minutes."""
     argv = [
         "--data-uri",
-        str(titanic_csv),
+        str(data_csv),
         *FAST_TRAINING,
         "--mlflow-tracking-uri",
         UNREACHABLE,
@@ -250,13 +277,13 @@ def test_unreachable_server_keeps_model_and_exits_3(
 
 
 def test_unreachable_server_subprocess_has_no_traceback(
-    titanic_csv: Path, tmp_path: Path
+    data_csv: Path, tmp_path: Path
 ) -> None:
     """A real process fails in seconds with exit code 3 and no traceback."""
     started = time.monotonic()
     argv = [
         "--data-uri",
-        str(titanic_csv),
+        str(data_csv),
         *FAST_TRAINING,
         "--mlflow-tracking-uri",
         UNREACHABLE,
@@ -272,9 +299,9 @@ def test_unreachable_server_subprocess_has_no_traceback(
     ("grid", "named"),
     [({"no_such": [1]}, "'no_such'"), ({next(iter(TINY_GRID)): []}, "non-empty")],
 )
-def test_param_grid_names_the_wrong_entry(titanic_csv: Path, grid, named, caplog):
+def test_param_grid_names_the_wrong_entry(data_csv: Path, grid, named, caplog):
     """An unknown parameter or an empty list is refused before any fit."""
-    argv = ["--data-uri", str(titanic_csv), "--param-grid", json.dumps(grid)]
+    argv = ["--data-uri", str(data_csv), "--param-grid", json.dumps(grid)]
     assert main.main(argv) == 2
     error = only_error(caplog)
     assert "PARAM_GRID" in error and named in error

@@ -8,24 +8,49 @@ import pytest
 from sklearn.metrics import accuracy_score, f1_score
 
 import main
-from {{ cookiecutter.module_name }} import cli, errors
-from {{ cookiecutter.module_name }}.config import REFERENCE_FILE
-from {{ cookiecutter.module_name }}.features import INPUT_FEATURES, PREDICTION
-from {{ cookiecutter.module_name }}.monitoring.report import HTML_FILE, SUMMARY_FILE
-from {{ cookiecutter.module_name }}.monitoring.settings import MonitoringSettings
+from {{ cookiecutter.module_name }} import (
+    cli,
+    errors,
+)
+from {{ cookiecutter.module_name }}.config import (
+    REFERENCE_FILE,
+)
+from {{ cookiecutter.module_name }}.dataset import (
+    DATASET,
+)
+from {{ cookiecutter.module_name }}.monitoring.report import (
+    HTML_FILE,
+    SUMMARY_FILE,
+)
+from {{ cookiecutter.module_name }}.monitoring.settings import (
+    MonitoringSettings,
+)
 
+from tests import declared
 from tests.cli_helpers import only_error, only_error_line, run_command
 from tests.conftest import FAST_TRAINING
 from tests.monitoring_helpers import (
     LOG_ROWS,
     REFERENCE_ROWS,
     log_lines,
-    passengers,
+    one_category_rows,
+    predicted_rows,
     write_log,
     write_reference,
 )
 
 pytestmark = pytest.mark.usefixtures("isolated_settings")
+
+PREDICTION = DATASET.prediction
+TARGET = DATASET.target.name
+CLASSES = declared.CLASSES
+
+
+def other_class(predicted: pd.Series) -> pd.Series:
+    """The next declared class after each one: always a wrong answer."""
+    return predicted.map(
+        {value: CLASSES[(i + 1) % len(CLASSES)] for i, value in enumerate(CLASSES)}
+    )
 
 
 @pytest.fixture
@@ -57,7 +82,8 @@ def drifted(tmp_path: Path) -> set[str]:
 def quiet_log(tmp_path: Path) -> Path:
     """Predictions from the reference's population: nothing should move."""
     return write_log(
-        tmp_path / "logs" / "predictions.jsonl", log_lines(passengers(LOG_ROWS, seed=1))
+        tmp_path / "logs" / "predictions.jsonl",
+        log_lines(predicted_rows(LOG_ROWS, seed=1)),
     )
 
 
@@ -67,46 +93,60 @@ def test_no_drift_exits_0_and_writes_both_files(tmp_path, reference) -> None:
     result = summary(tmp_path)
     assert result["alerts"] == []
     assert result["predictions"] == LOG_ROWS
-    assert [item["feature"] for item in result["features"]] == INPUT_FEATURES
+    assert [item["feature"] for item in result["features"]] == DATASET.feature_names
     assert not result["prediction"]["drifted"]
+    shares = result["prediction"]["classes"]
+    assert [share["predicted"] for share in shares] == [
+        DATASET.target.label(value) for value in CLASSES
+    ]
+    assert sum(share["current_share"] for share in shares) == pytest.approx(1)
     page = (tmp_path / "reports" / HTML_FILE).read_text()
-    assert page.count('src="data:image/png;base64,') == len(INPUT_FEATURES)
+    assert page.count('src="data:image/png;base64,') == len(DATASET.feature_names)
     # Self-contained: nothing is fetched when the page opens.
     assert "http://" not in page and "https://" not in page
 
 
-def test_shifted_age_is_detected(tmp_path, reference) -> None:
-    """Older passengers: age alone drifts, and the exit code says so."""
-    older = passengers(LOG_ROWS, seed=1).assign(age=lambda frame: frame["age"] + 25)
-    log = write_log(tmp_path / "older.jsonl", log_lines(older))
+def test_shifted_number_is_detected(tmp_path, reference) -> None:
+    """Values squeezed into the top of their range: that feature alone drifts."""
+    column = declared.bounded()
+    rows = predicted_rows(LOG_ROWS, seed=1)
+    top = rows[column.name].max()
+    shifted = rows.assign(**{column.name: top - (top - rows[column.name]) * 0.2})
+    log = write_log(tmp_path / "shifted.jsonl", log_lines(shifted))
     assert report(tmp_path, log, reference) == errors.EXIT_ALERT
-    assert drifted(tmp_path) == {"age"}
-    assert any(alert.startswith("age drifted") for alert in summary(tmp_path)["alerts"])
+    assert drifted(tmp_path) == {column.name}
+    alerts = summary(tmp_path)["alerts"]
+    assert any(alert.startswith(f"{column.name} drifted") for alert in alerts)
 
 
-def test_shifted_sex_is_detected_with_the_prediction_rate(tmp_path, reference) -> None:
-    """Only women: sex drifts, and so does the predicted survival rate."""
-    women = passengers(LOG_ROWS, seed=1)
-    women = women.assign(sex="female", **{PREDICTION: 1})
-    log = write_log(tmp_path / "women.jsonl", log_lines(women))
+def test_one_category_is_detected_with_the_predicted_classes(
+    tmp_path, reference
+) -> None:
+    """One category only, one class predicted: both drifts are reported."""
+    single, column = one_category_rows(LOG_ROWS, seed=1)
+    log = write_log(tmp_path / "single.jsonl", log_lines(single))
     assert report(tmp_path, log, reference) == errors.EXIT_ALERT
-    assert drifted(tmp_path) == {"sex"}
+    assert drifted(tmp_path) == {column}
     prediction = summary(tmp_path)["prediction"]
-    assert prediction["drifted"] and prediction["current_rate"] == 1.0
+    assert prediction["drifted"]
+    assert prediction["classes"][0]["current_share"] == 1.0
     # The page shows the summary's verdicts, spelled out.
     page = (tmp_path / "reports" / HTML_FILE).read_text()
     assert page.count("<td>ALERT</td>") == 2
-    assert "sex drifted" in page
+    assert f"{column} drifted" in page
 
 
 def test_malformed_lines_are_skipped_and_counted(tmp_path, reference) -> None:
     """Broken lines are counted, not fatal; blank lines are not broken."""
     log = quiet_log(tmp_path)
+    number = declared.numeric().name
+    moment = "2026-01-02T00:00:00+00:00"
     bad_lines = [
         "not json at all",
         '{"timestamp": "2026-01-02T00:00:00+00:00", "truncated": ',
-        '{"timestamp": "2026-01-02T00:00:00+00:00", "age": "old", "survived_pred": 1}',
-        '{"age": 30, "survived_pred": 1}',
+        json.dumps({"timestamp": moment, number: "old", PREDICTION: CLASSES[0]}),
+        json.dumps({number: 30, PREDICTION: CLASSES[0]}),
+        json.dumps({"timestamp": moment, PREDICTION: "not-a-class"}),
         "[1, 2, 3]",
     ]
     with log.open("a") as file:
@@ -118,7 +158,7 @@ def test_malformed_lines_are_skipped_and_counted(tmp_path, reference) -> None:
 
 def test_a_folder_of_rotated_logs_is_read_whole(tmp_path, reference) -> None:
     """Every log file of a folder is read, marker files left out."""
-    lines = log_lines(passengers(LOG_ROWS, seed=1))
+    lines = log_lines(predicted_rows(LOG_ROWS, seed=1))
     folder = tmp_path / "logs"
     write_log(folder / "predictions.jsonl", lines.iloc[: LOG_ROWS // 2])
     write_log(folder / "predictions.jsonl.1", lines.iloc[LOG_ROWS // 2 :])
@@ -212,14 +252,15 @@ def test_bad_input_subprocess_has_no_traceback(tmp_path) -> None:
 
 
 def test_feedback_gives_accuracy_and_f1_per_day(tmp_path, reference) -> None:
-    """Known outcomes give accuracy and F1, overall and per day."""
-    lines = log_lines(passengers(LOG_ROWS, seed=1))
+    """Known outcomes give accuracy and macro F1, overall and per day."""
+    lines = log_lines(predicted_rows(LOG_ROWS, seed=1))
     log = write_log(tmp_path / "predictions.jsonl", lines)
     # Outcomes for every other prediction; the truth disagrees on a fifth.
     known = lines.iloc[::2]
-    truth = known[PREDICTION].where(known.index % 5 != 0, 1 - known[PREDICTION])
+    predicted = known[PREDICTION]
+    truth = predicted.where(known.index % 5 != 0, other_class(predicted))
     feedback = tmp_path / "feedback.csv"
-    pd.DataFrame({"request_id": known["request_id"], "survived": truth}).to_csv(
+    pd.DataFrame({"request_id": known["request_id"], TARGET: truth}).to_csv(
         feedback, index=False
     )
     assert report(tmp_path, log, reference, "--feedback-uri", str(feedback)) == 0
@@ -229,35 +270,39 @@ def test_feedback_gives_accuracy_and_f1_per_day(tmp_path, reference) -> None:
     days = pd.to_datetime(known["timestamp"]).dt.strftime("%Y-%m-%d")
     assert [day["day"] for day in scores["days"]] == sorted(days.unique())
     first = days == scores["days"][0]["day"]
-    assert scores["days"][0]["f1"] == pytest.approx(
-        f1_score(truth[first], known[PREDICTION][first])
+    assert scores["days"][0]["f1_macro"] == pytest.approx(
+        f1_score(truth[first], predicted[first], labels=CLASSES, average="macro")
     )
 
 
 def test_poor_feedback_accuracy_raises_an_alert(tmp_path, reference) -> None:
     """Wrong answers on every known outcome cross the accuracy limit."""
-    lines = log_lines(passengers(LOG_ROWS, seed=1))
+    lines = log_lines(predicted_rows(LOG_ROWS, seed=1))
     log = write_log(tmp_path / "predictions.jsonl", lines)
     feedback = tmp_path / "feedback.parquet"
     wrong = pd.DataFrame(
-        {"request_id": lines["request_id"], "row": 0, "survived": 1 - lines[PREDICTION]}
+        {
+            "request_id": lines["request_id"],
+            "row": 0,
+            TARGET: other_class(lines[PREDICTION]),
+        }
     )
     wrong.to_parquet(feedback, index=False)
     assert report(tmp_path, log, reference, "--feedback-uri", str(feedback)) == 4
     assert summary(tmp_path)["performance"]["degraded"]
 
 
-def test_training_writes_the_reference_profile(titanic_csv, tmp_path) -> None:
+def test_training_writes_the_reference_profile(data_csv, tmp_path) -> None:
     """Training saves the profile beside the model; the report reads it by default."""
     model_dir = tmp_path / "models"
-    argv = ["--data-uri", str(titanic_csv), "--model-dir", str(model_dir)]
+    argv = ["--data-uri", str(data_csv), "--model-dir", str(model_dir)]
     argv += [*FAST_TRAINING, "--no-tracking"]
     assert main.main(argv) == 0
     profile = pd.read_parquet(model_dir / REFERENCE_FILE)
-    assert list(profile.columns) == [*INPUT_FEATURES, PREDICTION]
+    assert list(profile.columns) == [*DATASET.feature_names, PREDICTION]
     # The training rows: 80 % of the data with the default TEST_SIZE.
-    assert len(profile) == int(len(pd.read_csv(titanic_csv)) * 0.8)
-    assert set(profile[PREDICTION]) <= {0, 1}
+    assert len(profile) == int(len(pd.read_csv(data_csv)) * 0.8)
+    assert set(profile[PREDICTION]) <= set(CLASSES)
     # The report reads it when asked to (a --no-tracking run has no other).
     assert report(tmp_path, quiet_log(tmp_path), model_dir / REFERENCE_FILE) in (0, 4)
 
@@ -281,5 +326,5 @@ def test_default_reference_is_the_served_models_not_the_last_runs(
 
 def test_default_reference_follows_the_served_model_uri(monkeypatch) -> None:
     """MODEL_URI changes the model the API serves, so the profile compared too."""
-    monkeypatch.setenv("MODEL_URI", "models:/titanic/3")
-    assert MonitoringSettings(_env_file=None).reference_uri == "models:/titanic/3"
+    monkeypatch.setenv("MODEL_URI", "models:/elsewhere/3")
+    assert MonitoringSettings(_env_file=None).reference_uri == "models:/elsewhere/3"

@@ -9,14 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.module_name }} import cli
-from {{ cookiecutter.module_name }}.config import REFERENCE_FILE
-from {{ cookiecutter.module_name }}.features import PREDICTION
+from {{ cookiecutter.module_name }} import (
+    cli,
+)
+from {{ cookiecutter.module_name }}.config import (
+    REFERENCE_FILE,
+)
 
 from tests.monitoring_helpers import (
     LOG_ROWS,
     log_lines,
-    passengers,
+    one_category_rows,
+    predicted_rows,
     write_log,
     write_reference,
 )
@@ -62,10 +66,10 @@ def webhook(request) -> Iterator[WebhookServer]:
 
 
 def drifting_report(tmp_path: Path, url: str, monkeypatch) -> int:
-    """Report on a log of women only, with ALERT_WEBHOOK_URL set to `url`."""
+    """Report on a log of one category only, with ALERT_WEBHOOK_URL set to `url`."""
     monkeypatch.setenv("ALERT_WEBHOOK_URL", url)
-    women = passengers(LOG_ROWS, seed=1).assign(sex="female", **{PREDICTION: 1})
-    log = write_log(tmp_path / "predictions.jsonl", log_lines(women))
+    single, _ = one_category_rows(LOG_ROWS, seed=1)
+    log = write_log(tmp_path / "predictions.jsonl", log_lines(single))
     reference = write_reference(tmp_path / REFERENCE_FILE)
     argv = ["monitor", "report", "--prediction-log-path", str(log)]
     argv += ["--reference-profile-uri", str(reference)]
@@ -81,8 +85,9 @@ def test_alert_is_posted_to_the_webhook(tmp_path, webhook, monkeypatch) -> None:
     """A crossed threshold POSTs the alerts as JSON, with a chat-ready text."""
     assert drifting_report(tmp_path, url_of(webhook), monkeypatch) == 4
     (alert,) = webhook.received
-    assert alert["text"].startswith("Drift alert: sex drifted")
-    assert any(line.startswith("sex drifted") for line in alert["alerts"])
+    _, column = one_category_rows(1, seed=1)
+    assert alert["text"].startswith(f"Drift alert: {column} drifted")
+    assert any(line.startswith(f"{column} drifted") for line in alert["alerts"])
     assert alert["predictions"] == LOG_ROWS
     assert alert["report"][-1].endswith("drift_report.html")
 
@@ -110,7 +115,7 @@ def test_no_alert_no_post(tmp_path, webhook, monkeypatch) -> None:
     """Without drift, the webhook hears nothing."""
     monkeypatch.setenv("ALERT_WEBHOOK_URL", url_of(webhook))
     log = write_log(
-        tmp_path / "predictions.jsonl", log_lines(passengers(LOG_ROWS, seed=1))
+        tmp_path / "predictions.jsonl", log_lines(predicted_rows(LOG_ROWS, seed=1))
     )
     reference = write_reference(tmp_path / REFERENCE_FILE)
     argv = ["monitor", "report", "--prediction-log-path", str(log)]

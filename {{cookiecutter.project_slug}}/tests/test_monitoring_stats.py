@@ -58,7 +58,7 @@ def test_category_counts_cover_both_sides() -> None:
 def test_significant_but_tiny_shift_is_not_drift() -> None:
     """On a large sample a one-year shift is significant, yet not a drift."""
     ages = pd.Series(RNG.normal(30, 12, size=200_000))
-    drift = feature_drift("age", ages, ages + 1, LIMITS)
+    drift = feature_drift("measure", ages, ages + 1, LIMITS)
     assert drift.p_value is not None
     assert (
         drift.p_value < LIMITS.drift_p_value and drift.psi < LIMITS.drift_psi_threshold
@@ -68,7 +68,7 @@ def test_significant_but_tiny_shift_is_not_drift() -> None:
 
 def test_feature_missing_in_production_drifts_without_a_test() -> None:
     """An input no longer sent cannot be tested; its missing share still shows."""
-    drift = feature_drift("fare", AGES, pd.Series([np.nan] * 100), LIMITS)
+    drift = feature_drift("measure", AGES, pd.Series([np.nan] * 100), LIMITS)
     assert drift.p_value is None and drift.current_missing == 1
     assert drift.drifted
 

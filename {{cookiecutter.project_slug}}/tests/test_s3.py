@@ -19,21 +19,39 @@ import pytest
 from pyarrow.fs import FileSelector
 
 import main
-from {{ cookiecutter.module_name }} import cli
-from {{ cookiecutter.module_name }}.config import S3Settings
-from {{ cookiecutter.module_name }}.data.load import load_titanic
-from {{ cookiecutter.module_name }}.errors import DataNotFoundError
-from {{ cookiecutter.module_name }}.data.storage import s3_filesystem
-from {{ cookiecutter.module_name }}.errors import EXIT_OK
-from {{ cookiecutter.module_name }}.monitoring.report import SUMMARY_FILE
-from {{ cookiecutter.module_name }}.training.settings import TrainSettings
+from {{ cookiecutter.module_name }} import (
+    cli,
+)
+from {{ cookiecutter.module_name }}.config import (
+    S3Settings,
+)
+from {{ cookiecutter.module_name }}.data.load import (
+    load_dataset,
+)
+from {{ cookiecutter.module_name }}.data.storage import (
+    s3_filesystem,
+)
+from {{ cookiecutter.module_name }}.dataset import (
+    DATASET,
+)
+from {{ cookiecutter.module_name }}.errors import (
+    EXIT_OK,
+    DataNotFoundError,
+)
+from {{ cookiecutter.module_name }}.monitoring.report import (
+    SUMMARY_FILE,
+)
+from {{ cookiecutter.module_name }}.training.settings import (
+    TrainSettings,
+)
 
+from tests import declared
 from tests.cli_helpers import only_error, only_error_line, run_command
 from tests.conftest import FAST_TRAINING
 from tests.monitoring_helpers import (
     LOG_ROWS,
     log_lines,
-    passengers,
+    predicted_rows,
     write_log,
     write_reference,
 )
@@ -141,7 +159,7 @@ def s3_environment(
 @pytest.fixture
 def bucket(moto_server: MotoServer) -> str:
     """A new, empty bucket, so tests never see each other's files."""
-    name = f"titanic-{uuid.uuid4().hex[:12]}"
+    name = f"tests-{uuid.uuid4().hex[:12]}"
     boto3.client(
         "s3",
         endpoint_url=moto_server.endpoint,
@@ -153,13 +171,13 @@ def bucket(moto_server: MotoServer) -> str:
 
 
 def test_upload_then_train_from_s3(
-    titanic_csv: Path, bucket: str, tmp_path: Path, caplog
+    data_csv: Path, bucket: str, tmp_path: Path, caplog
 ) -> None:
     """The data command puts the CSV on S3, and main.py trains from it."""
     caplog.set_level(logging.INFO)
-    uri = f"s3://{bucket}/raw/titanic.csv"
-    assert cli.main(["data", "upload", str(titanic_csv), uri]) == 0
-    assert f"Copied 1 file(s) ({titanic_csv.stat().st_size:,} bytes) to {uri}" in (
+    uri = f"s3://{bucket}/raw/data.csv"
+    assert cli.main(["data", "upload", str(data_csv), uri]) == 0
+    assert f"Copied 1 file(s) ({data_csv.stat().st_size:,} bytes) to {uri}" in (
         caplog.text
     )
     model_dir = tmp_path / "models"
@@ -170,58 +188,64 @@ def test_upload_then_train_from_s3(
 
 
 def test_parquet_on_s3_loads_like_the_local_file(
-    titanic_parquet: Path, bucket: str
+    data_parquet: Path, bucket: str
 ) -> None:
     """A Parquet file read through Arrow gives what DuckDB reads locally."""
-    uri = f"s3://{bucket}/titanic.parquet"
-    assert cli.main(["data", "upload", str(titanic_parquet), uri]) == 0
-    expected = load_titanic(str(titanic_parquet))
-    pd.testing.assert_frame_equal(load_titanic(uri), expected)
+    uri = f"s3://{bucket}/data.parquet"
+    assert cli.main(["data", "upload", str(data_parquet), uri]) == 0
+    expected = load_dataset(str(data_parquet))
+    pd.testing.assert_frame_equal(load_dataset(uri), expected)
 
 
-def test_partitioned_dataset_round_trip(titanic_csv: Path, bucket: str) -> None:
+def test_partitioned_dataset_round_trip(data_csv: Path, bucket: str) -> None:
     """Partitions land as key=value folders and come back as typed columns."""
-    uri = f"s3://{bucket}/titanic"
-    argv = ["partition", str(titanic_csv), uri, "--by", "pclass", "--by", "sex"]
+    key = declared.listed()
+    target = DATASET.target
+    uri = f"s3://{bucket}/parts"
+    argv = ["partition", str(data_csv), uri, "--by", key.source, "--by", target.source]
     assert cli.main(["data", *argv]) == 0
     listing = s3_filesystem().get_file_info(FileSelector(bucket, recursive=True))
     keys = [info.path for info in listing]
-    assert f"{bucket}/titanic/Pclass=1/Sex=female/part-0.parquet" in keys
-    loaded = load_titanic(uri).sort_values("passenger_id", ignore_index=True)
-    pd.testing.assert_frame_equal(loaded, load_titanic(str(titanic_csv)))
-    assert loaded["pclass"].dtype == "int64"
+    expected = load_dataset(str(data_csv))
+    value, predicted = expected[[key.name, target.name]].dropna().iloc[0]
+    part = f"{bucket}/parts/{key.source}={value}/{target.source}={predicted}"
+    assert f"{part}/part-0.parquet" in keys
+    columns = list(expected.columns)
+    loaded = load_dataset(uri).sort_values(columns, ignore_index=True)
+    pd.testing.assert_frame_equal(loaded, expected.sort_values(columns, ignore_index=True))
+    assert declared.holds_kind(loaded[key.name], key.kind)
 
 
 def test_download_file_and_folder(
-    titanic_csv: Path, bucket: str, tmp_path: Path
+    data_csv: Path, bucket: str, tmp_path: Path
 ) -> None:
     """A file lands in an existing folder under its name; a folder keeps its tree."""
-    folder_uri = f"s3://{bucket}/titanic"
-    argv = ["partition", str(titanic_csv), folder_uri, "--by", "pclass"]
+    target = DATASET.target
+    folder_uri = f"s3://{bucket}/parts"
+    argv = ["partition", str(data_csv), folder_uri, "--by", target.source]
     assert cli.main(["data", *argv]) == 0
-    assert cli.main(["data", "upload", str(titanic_csv), f"s3://{bucket}/"]) == 0
+    assert cli.main(["data", "upload", str(data_csv), f"s3://{bucket}/"]) == 0
     downloads = tmp_path / "downloads"
     downloads.mkdir()
-    file_uri = f"s3://{bucket}/titanic.csv"
+    file_uri = f"s3://{bucket}/{data_csv.name}"
     assert cli.main(["data", "download", file_uri, str(downloads)]) == 0
-    assert (downloads / "titanic.csv").read_bytes() == titanic_csv.read_bytes()
+    assert (downloads / data_csv.name).read_bytes() == data_csv.read_bytes()
     assert cli.main(["data", "download", folder_uri, str(downloads / "parts")]) == 0
-    assert sorted(p.name for p in (downloads / "parts").iterdir()) == [
-        "Pclass=1",
-        "Pclass=2",
-        "Pclass=3",
-    ]
-    assert len(load_titanic(str(downloads / "parts"))) == len(load_titanic(folder_uri))
+    present = set(load_dataset(str(data_csv))[target.name])
+    assert sorted(p.name for p in (downloads / "parts").iterdir()) == sorted(
+        f"{target.source}={value}" for value in present
+    )
+    assert len(load_dataset(str(downloads / "parts"))) == len(load_dataset(folder_uri))
 
 
 def test_predict_writes_scores_to_s3(
-    trained_store, titanic_csv: Path, bucket: str, monkeypatch
+    trained_store, data_csv: Path, bucket: str, monkeypatch
 ) -> None:
     """Batch scoring reads from and writes to S3 like local files."""
     monkeypatch.setenv("MODEL_NAME", trained_store.model_name)
-    source = f"s3://{bucket}/passengers.csv"
+    source = f"s3://{bucket}/rows.csv"
     output = f"s3://{bucket}/scores/predictions.parquet"
-    assert cli.main(["data", "upload", str(titanic_csv), source]) == 0
+    assert cli.main(["data", "upload", str(data_csv), source]) == 0
     argv = [
         "--input",
         source,
@@ -234,12 +258,12 @@ def test_predict_writes_scores_to_s3(
     scores = pq.read_table(
         f"{bucket}/scores/predictions.parquet", filesystem=s3_filesystem()
     )
-    assert scores.num_rows == len(load_titanic(str(titanic_csv)))
+    assert scores.num_rows == len(load_dataset(str(data_csv)))
 
 
 def test_drift_report_from_and_to_s3(tmp_path: Path, bucket: str) -> None:
     """A folder of rotated logs on S3 is read whole; the report lands on S3."""
-    lines = log_lines(passengers(LOG_ROWS, seed=1))
+    lines = log_lines(predicted_rows(LOG_ROWS, seed=1))
     folder = tmp_path / "logs"
     write_log(folder / "predictions.jsonl", lines.iloc[: LOG_ROWS // 2])
     write_log(folder / "predictions.jsonl.1", lines.iloc[LOG_ROWS // 2 :])
@@ -256,11 +280,11 @@ def test_drift_report_from_and_to_s3(tmp_path: Path, bucket: str) -> None:
 
 
 def test_wrong_credentials_exit_2_without_traceback(
-    titanic_csv: Path, bucket: str, monkeypatch, caplog
+    data_csv: Path, bucket: str, monkeypatch, caplog
 ) -> None:
     """A wrong secret gives one error line naming the URI and the variables."""
-    uri = f"s3://{bucket}/titanic.csv"
-    assert cli.main(["data", "upload", str(titanic_csv), uri]) == 0
+    uri = f"s3://{bucket}/data.csv"
+    assert cli.main(["data", "upload", str(data_csv), uri]) == 0
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wrong-secret")
     assert main.main(["--data-uri", uri, *FAST_TRAINING, "--no-tracking"]) == 2
     error = only_error(caplog)
@@ -270,9 +294,9 @@ def test_wrong_credentials_exit_2_without_traceback(
 
 def test_missing_bucket_is_named(caplog) -> None:
     """No such bucket: the loader and main.py both say which bucket is missing."""
-    uri = "s3://no-such-bucket/titanic.csv"
+    uri = "s3://no-such-bucket/data.csv"
     with pytest.raises(DataNotFoundError, match="bucket 'no-such-bucket' does not"):
-        load_titanic(uri)
+        load_dataset(uri)
     assert main.main(["--data-uri", uri, *FAST_TRAINING, "--no-tracking"]) == 2
     error = only_error(caplog)
     assert uri in error and "--data-uri" in error
@@ -280,17 +304,17 @@ def test_missing_bucket_is_named(caplog) -> None:
 
 def test_missing_key_is_named(bucket: str) -> None:
     """No such key: the message names the URI and how to point elsewhere."""
-    uri = f"s3://{bucket}/nowhere/titanic.csv"
+    uri = f"s3://{bucket}/nowhere/data.csv"
     with pytest.raises(DataNotFoundError) as caught:
-        load_titanic(uri)
+        load_dataset(uri)
     assert f"cannot read {uri!r}: no such file or folder" in str(caught.value)
     assert "set DATA_URI" in str(caught.value)
 
 
-def test_upload_to_missing_bucket(titanic_csv: Path, caplog) -> None:
+def test_upload_to_missing_bucket(data_csv: Path, caplog) -> None:
     """An upload fails before sending a byte when the bucket does not exist."""
-    uri = "s3://no-such-bucket/titanic.csv"
-    assert cli.main(["data", "upload", str(titanic_csv), uri]) == 2
+    uri = "s3://no-such-bucket/data.csv"
+    assert cli.main(["data", "upload", str(data_csv), uri]) == 2
     error = only_error(caplog)
     assert f"cannot write {uri!r}: bucket 'no-such-bucket' does not exist" in error
 

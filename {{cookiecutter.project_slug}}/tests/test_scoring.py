@@ -5,14 +5,21 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.module_name }} import cli
-from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
+from {{ cookiecutter.module_name }} import (
+    cli,
+)
+from {{ cookiecutter.module_name }}.dataset import (
+    DATASET,
+)
 
+from tests import declared
 from tests.cli_helpers import only_error, only_error_line, run_command
+from tests.conftest import save_model_with_other_classes
 
 pytestmark = pytest.mark.usefixtures("isolated_settings")
 
-SCORE_COLUMNS = ["survived_pred", "survival_probability"]
+TARGET = DATASET.target
+SCORE_COLUMNS = [DATASET.prediction, *DATASET.probabilities.values()]
 
 
 def score(*argv: str) -> int:
@@ -29,35 +36,44 @@ def registry(trained_store, monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 @pytest.fixture
 def unscored_csv(raw_frame: pd.DataFrame, write_csv) -> Path:
-    """Passengers as serving data comes: no Survived column."""
-    return write_csv(raw_frame.drop(columns=["Survived"]), name="unscored.csv")
+    """Rows as serving data comes: no target column."""
+    return write_csv(raw_frame.drop(columns=[TARGET.source]), name="unscored.csv")
 
 
 def test_champion_scores_a_csv_without_target(
     registry: list[str], unscored_csv: Path, raw_frame, tmp_path: Path
 ) -> None:
-    """Ids, features, a 0/1 prediction and a probability for every passenger."""
+    """Ids, features, a declared class and its probabilities for every row."""
+    identifier = declared.identifier()
     output = tmp_path / "out" / "scores.parquet"
     argv = ["--input", str(unscored_csv), "--output", str(output), *registry]
     assert score(*argv) == 0
     scores = pd.read_parquet(output)
-    assert list(scores.columns) == ["passenger_id", *INPUT_FEATURES, *SCORE_COLUMNS]
-    assert scores["passenger_id"].tolist() == raw_frame["PassengerId"].tolist()
-    assert set(scores["survived_pred"]) <= {0, 1}
-    assert scores["survival_probability"].between(0, 1).all()
+    columns = [identifier.name, *DATASET.feature_names, *SCORE_COLUMNS]
+    assert list(scores.columns) == columns
+    assert scores[identifier.name].tolist() == raw_frame[identifier.source].tolist()
+    assert set(scores[DATASET.prediction]) <= set(TARGET.classes)
+    probabilities = scores[list(DATASET.probabilities.values())]
+    assert ((probabilities >= 0) & (probabilities <= 1)).all().all()
+    assert probabilities.sum(axis=1).round(6).eq(1).all()
+    most_likely = probabilities.to_numpy().argmax(axis=1)
+    assert scores[DATASET.prediction].tolist() == [
+        TARGET.classes[index] for index in most_likely
+    ]
 
 
 def test_explicit_model_uri_and_parquet_without_ids(
     trained_store, registry: list[str], raw_frame, tmp_path: Path
 ) -> None:
-    """--model-uri picks a version; without PassengerId the output has no id."""
+    """--model-uri picks a version; without an identifier the output has none."""
     source = tmp_path / "unscored.parquet"
-    raw_frame.drop(columns=["Survived", "PassengerId"]).to_parquet(source)
+    raw_frame.drop(columns=[TARGET.source, *declared.not_read()]).to_parquet(source)
     output = tmp_path / "scores.parquet"
     model_uri = f"models:/{trained_store.model_name}/3"
     argv = ["--input", str(source), "--output", str(output), "--model-uri", model_uri]
     assert score(*[*argv, *registry]) == 0
-    assert list(pd.read_parquet(output).columns) == [*INPUT_FEATURES, *SCORE_COLUMNS]
+    columns = [*DATASET.feature_names, *SCORE_COLUMNS]
+    assert list(pd.read_parquet(output).columns) == columns
 
 
 def test_unknown_alias_is_a_clear_error(
@@ -97,10 +113,26 @@ def test_missing_input_file(tmp_path: Path, caplog) -> None:
 
 def test_bad_columns(raw_frame, write_csv, tmp_path: Path, caplog) -> None:
     """Serving data still needs every feature column."""
-    path = write_csv(raw_frame.drop(columns=["Survived", "Sex"]))
+    feature = DATASET.features[0]
+    path = write_csv(raw_frame.drop(columns=[TARGET.source, feature.source]))
     argv = ["--input", str(path), "--output", str(tmp_path / "s.parquet")]
     assert score(*argv) == 2
-    assert "missing required columns: Sex" in caplog.text
+    assert f"missing required columns: {feature.source}" in caplog.text
+
+
+def test_model_of_other_classes_is_refused_before_writing(
+    trained_store, registry: list[str], unscored_csv: Path, tmp_path: Path, caplog
+) -> None:
+    """A model that learnt other classes scores nothing: one line, no file."""
+    other = tmp_path / "other-model"
+    save_model_with_other_classes(other)
+    output = tmp_path / "scores.parquet"
+    argv = ["--input", str(unscored_csv), "--output", str(output)]
+    assert score(*[*argv, "--model-uri", str(other), *registry]) == 2
+    error = only_error(caplog)
+    assert "predicts classes" in error
+    assert "dataset.py declares" in error
+    assert not output.exists()
 
 
 def test_output_to_a_url_is_refused(

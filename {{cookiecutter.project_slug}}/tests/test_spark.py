@@ -12,17 +12,31 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.module_name }} import cli
-from {{ cookiecutter.module_name }}.config import S3Settings
-from {{ cookiecutter.module_name }}.data.load import load_titanic
-from {{ cookiecutter.module_name }}.errors import DataValidationError
+from {{ cookiecutter.module_name }} import (
+    cli,
+)
+from {{ cookiecutter.module_name }}.config import (
+    S3Settings,
+)
+from {{ cookiecutter.module_name }}.data.load import (
+    load_dataset,
+)
+from {{ cookiecutter.module_name }}.dataset import (
+    DATASET,
+)
+from {{ cookiecutter.module_name }}.errors import (
+    DataValidationError,
+)
 from {{ cookiecutter.module_name }}.spark.session import (
     S3A_HINT,
     s3a_options,
     spark_session,
 )
-from {{ cookiecutter.module_name }}.spark.settings import SparkSettings
+from {{ cookiecutter.module_name }}.spark.settings import (
+    SparkSettings,
+)
 
+from tests import declared
 from tests.cli_helpers import only_error, only_error_line, run_command
 
 pytestmark = pytest.mark.usefixtures("isolated_settings")
@@ -59,9 +73,9 @@ def test_spark_settings_come_from_spark_defaults(spark) -> None:
     assert spark.conf.get("spark.sql.shuffle.partitions") == "2"
 
 
-def sorted_by_id(frame: pd.DataFrame) -> pd.DataFrame:
-    """Put rows in passenger order: Spark writes its partitions in any order."""
-    return frame.sort_values("passenger_id", ignore_index=True)
+def sorted_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Put rows in one order: Spark writes its partitions in any order."""
+    return frame.sort_values(list(frame.columns), ignore_index=True)
 
 
 def folders(root: Path) -> list[str]:
@@ -74,33 +88,39 @@ def test_prepare_writes_what_data_partition_writes(
     raw_frame: pd.DataFrame, write_csv, tmp_path: Path
 ) -> None:
     """Same folders, rows and values, whichever engine wrote them."""
-    # Kaggle's file doubles the quotes inside quoted names.
-    raw_frame.loc[0, "Name"] = 'Johnston, Miss. Catherine Helen "Carrie"'
+    text = next(
+        (column for column in raw_frame if raw_frame[column].dtype == object), None
+    )
+    if text is not None:
+        # Spreadsheets double the quotes inside a quoted text, as RFC 4180 says.
+        raw_frame.loc[0, text] = 'Johnston, Miss. Catherine Helen "Carrie"'
     source = str(write_csv(raw_frame))
-    by = ["--by", "pclass", "--by", "EMBARKED"]
+    key, optional = DATASET.target, declared.optional()
+    by = ["--by", key.source.lower(), "--by", optional.source.upper()]
     duckdb_out, spark_out = tmp_path / "duckdb", tmp_path / "spark"
     assert cli.main(["data", "partition", source, str(duckdb_out), *by]) == 0
     assert cli.main(["spark", "prepare", source, str(spark_out), *by]) == 0
     assert folders(spark_out) == folders(duckdb_out)
-    assert (spark_out / "Pclass=1" / "Embarked=__HIVE_DEFAULT_PARTITION__").is_dir()
+    missing = f"{optional.source}=__HIVE_DEFAULT_PARTITION__"
+    assert any(spark_out.glob(f"*/{missing}"))
     pd.testing.assert_frame_equal(
-        sorted_by_id(load_titanic(str(spark_out))),
-        sorted_by_id(load_titanic(str(duckdb_out))),
+        sorted_rows(load_dataset(str(spark_out))),
+        sorted_rows(load_dataset(str(duckdb_out))),
         check_dtype=False,
     )
 
 
 @pytest.mark.usefixtures("spark")
 def test_prepare_without_keys_keeps_a_parquet_file_whole(
-    titanic_parquet: Path, tmp_path: Path
+    data_parquet: Path, tmp_path: Path
 ) -> None:
     """No --by: one flat folder of Parquet files holding every row."""
     target = tmp_path / "flat"
-    assert cli.main(["spark", "prepare", str(titanic_parquet), str(target)]) == 0
+    assert cli.main(["spark", "prepare", str(data_parquet), str(target)]) == 0
     assert folders(target) == []
     pd.testing.assert_frame_equal(
-        sorted_by_id(load_titanic(str(target))),
-        load_titanic(str(titanic_parquet)),
+        sorted_rows(load_dataset(str(target))),
+        sorted_rows(load_dataset(str(data_parquet))),
     )
 
 
@@ -108,29 +128,28 @@ def test_prepare_without_keys_keeps_a_parquet_file_whole(
 def test_score_equals_batch_scoring(
     trained_store, raw_frame: pd.DataFrame, write_csv, tmp_path: Path, monkeypatch
 ) -> None:
-    """The champion's probabilities, per passenger, in the same columns."""
+    """The champion's class and probabilities, row for row, in the same columns."""
     monkeypatch.setenv("MODEL_NAME", trained_store.model_name)
-    source = str(write_csv(raw_frame.drop(columns=["Survived"])))
+    source = str(write_csv(raw_frame.drop(columns=[DATASET.target.source])))
     batch, folder = tmp_path / "scores.parquet", tmp_path / "spark-scores"
     tracking = ["--mlflow-tracking-uri", trained_store.uri]
     argv = ["score", "--input", source, "--output", str(batch), *tracking]
     assert cli.main(argv) == 0
     argv = ["spark", "score", "--input", source, "--output", str(folder), *tracking]
     assert cli.main(argv) == 0
-    expected = pd.read_parquet(batch)
-    scores = sorted_by_id(pd.read_parquet(folder))
+    expected = sorted_rows(pd.read_parquet(batch))
+    scores = sorted_rows(pd.read_parquet(folder))
     assert list(scores.columns) == list(expected.columns)
     pd.testing.assert_frame_equal(scores, expected, check_dtype=False)
-    np.testing.assert_array_equal(
-        scores["survival_probability"], expected["survival_probability"]
-    )
+    for column in DATASET.probabilities.values():
+        np.testing.assert_array_equal(scores[column], expected[column])
 
 
 @pytest.mark.usefixtures("spark")
 def test_missing_file_has_the_loaders_message(tmp_path: Path, caplog) -> None:
     """One error line, the one the DuckDB loader gives, and nothing written."""
     with pytest.raises(DataValidationError) as loader:
-        load_titanic("nowhere.csv", missing_hint=PREPARE_HINT)
+        load_dataset("nowhere.csv", missing_hint=PREPARE_HINT)
     assert cli.main(["spark", "prepare", "nowhere.csv", str(tmp_path / "out")]) == 2
     assert only_error(caplog) == f"Prepare failed: {loader.value}"
     assert not (tmp_path / "out").exists()
@@ -144,14 +163,18 @@ def test_missing_file_stops_before_spark_starts(tmp_path: Path) -> None:
     assert "java" not in completed.stderr.lower()
 
 
-def without_sex(frame: pd.DataFrame) -> pd.DataFrame:
+def without_a_feature(frame: pd.DataFrame) -> pd.DataFrame:
     """Drop a required column."""
-    return frame.drop(columns=["Sex"])
+    return frame.drop(columns=[DATASET.features[0].source])
 
 
 def unknown_class(frame: pd.DataFrame) -> pd.DataFrame:
-    """Put a value outside the known categories."""
-    return frame.assign(Pclass=frame["Pclass"].replace(3, 4))
+    """Put a value outside the declared classes."""
+    target = DATASET.target
+    unknown = "unknown" if target.kind == "text" else 99
+    spoilt = frame.astype({target.source: object})
+    spoilt.loc[0, target.source] = unknown
+    return spoilt
 
 
 def header_only(frame: pd.DataFrame) -> pd.DataFrame:
@@ -160,14 +183,14 @@ def header_only(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 @pytest.mark.usefixtures("spark")
-@pytest.mark.parametrize("spoil", [without_sex, unknown_class, header_only])
+@pytest.mark.parametrize("spoil", [without_a_feature, unknown_class, header_only])
 def test_bad_schema_has_the_loaders_message(
     spoil, raw_frame: pd.DataFrame, write_csv, tmp_path: Path, caplog
 ) -> None:
     """Spark refuses the data the loader refuses, in the loader's words."""
     source = str(write_csv(spoil(raw_frame)))
     with pytest.raises(DataValidationError) as loader:
-        load_titanic(source)
+        load_dataset(source)
     assert cli.main(["spark", "prepare", source, str(tmp_path / "out")]) == 2
     assert only_error(caplog) == f"Prepare failed: {loader.value}"
 
@@ -177,19 +200,19 @@ def test_mistyped_column_is_named_with_sparks_type(
     raw_frame: pd.DataFrame, write_csv, tmp_path: Path, caplog
 ) -> None:
     """Text in a numeric column: the loader's message, with Spark's type name."""
-    source = str(write_csv(raw_frame.assign(Age="unknown")))
+    column = declared.numeric()
+    source = str(write_csv(raw_frame.assign(**{column.source: "unknown"})))
     assert cli.main(["spark", "prepare", source, str(tmp_path / "out")]) == 2
-    assert "has mistyped columns: Age has type string, expected numeric" in (
-        only_error(caplog)
-    )
+    expected = f"has mistyped columns: {column.source} has type string, expected"
+    assert expected in only_error(caplog)
 
 
 @pytest.mark.usefixtures("spark")
-def test_existing_target_is_refused(titanic_csv: Path, tmp_path: Path, caplog):
+def test_existing_target_is_refused(data_csv: Path, tmp_path: Path, caplog):
     """Spark never writes into, or over, a folder that exists."""
     target = tmp_path / "taken"
     target.mkdir()
-    assert cli.main(["spark", "prepare", str(titanic_csv), str(target)]) == 2
+    assert cli.main(["spark", "prepare", str(data_csv), str(target)]) == 2
     assert "it already exists; choose a new folder" in only_error(caplog)
 
 
@@ -201,18 +224,18 @@ def test_s3_without_hadoop_aws_names_the_fix(spark, caplog) -> None:
     """
     if "hadoop-aws" in spark.conf.get("spark.jars.packages", ""):
         pytest.skip("hadoop-aws is on Spark's classpath: s3:// would be read")
-    argv = ["spark", "prepare", "s3://bucket/titanic.csv", "out"]
+    argv = ["spark", "prepare", "s3://bucket/data.csv", "out"]
     assert cli.main(argv) == 2
     assert only_error(caplog).endswith(S3A_HINT)
 
 
 def test_missing_java_names_the_fix(
-    titanic_csv: Path, tmp_path: Path, monkeypatch, caplog
+    data_csv: Path, tmp_path: Path, monkeypatch, caplog
 ) -> None:
     """No java on PATH and no JAVA_HOME: the fix, before Spark tries to start."""
     monkeypatch.delenv("JAVA_HOME", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path / "no-java"))
-    assert cli.main(["spark", "prepare", str(titanic_csv), "out"]) == 2
+    assert cli.main(["spark", "prepare", str(data_csv), "out"]) == 2
     assert "Spark needs Java 17 or newer" in only_error(caplog)
 
 

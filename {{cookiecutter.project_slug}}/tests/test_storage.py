@@ -12,9 +12,12 @@ import pandas as pd
 import pytest
 
 import main
-from {{ cookiecutter.module_name }}.config import S3Settings
-from {{ cookiecutter.module_name }}.data.load import load_titanic
-from {{ cookiecutter.module_name }}.errors import DataAccessError, DataNotFoundError, DataValidationError
+from {{ cookiecutter.module_name }}.config import (
+    S3Settings,
+)
+from {{ cookiecutter.module_name }}.data.load import (
+    load_dataset,
+)
 from {{ cookiecutter.module_name }}.data.storage import (
     LOCAL,
     S3,
@@ -22,6 +25,14 @@ from {{ cookiecutter.module_name }}.data.storage import (
     parse_endpoint,
     parse_uri,
     s3_filesystem,
+)
+from {{ cookiecutter.module_name }}.dataset import (
+    DATASET,
+)
+from {{ cookiecutter.module_name }}.errors import (
+    DataAccessError,
+    DataNotFoundError,
+    DataValidationError,
 )
 
 pytestmark = pytest.mark.usefixtures("isolated_settings")
@@ -59,12 +70,12 @@ def closed_port() -> int:
 @pytest.mark.parametrize(
     ("uri", "scheme", "path"),
     [
-        ("s3://bucket/titanic/pclass=1/part-0.parquet", S3, "bucket/titanic/pclass=1"),
-        ("s3://bucket/titanic/", S3, "bucket/titanic"),
+        ("s3://bucket/data/key=1/part-0.parquet", S3, "bucket/data/key=1"),
+        ("s3://bucket/data/", S3, "bucket/data"),
         ("S3://bucket", S3, "bucket"),
-        ("https://example.org/data/titanic.csv?token=x", "https", "https://"),
-        ("http://127.0.0.1:8000/titanic.parquet", "http", "http://127.0.0.1"),
-        ("file:///srv/data/titanic.csv", LOCAL, "/srv/data/titanic.csv"),
+        ("https://example.org/data/data.csv?token=x", "https", "https://"),
+        ("http://127.0.0.1:8000/data.parquet", "http", "http://127.0.0.1"),
+        ("file:///srv/data/data.csv", LOCAL, "/srv/data/data.csv"),
     ],
 )
 def test_uri_schemes(uri: str, scheme: str, path: str) -> None:
@@ -77,10 +88,10 @@ def test_uri_schemes(uri: str, scheme: str, path: str) -> None:
 
 def test_local_paths_become_absolute(tmp_path: Path) -> None:
     """Relative and ~ paths are resolved, so pyarrow's filesystem accepts them."""
-    location = parse_uri("data/titanic.csv")
+    location = parse_uri("data/data.csv")
     assert location.scheme == LOCAL
-    assert location.path == str(tmp_path / "data" / "titanic.csv")
-    assert parse_uri("~/titanic.csv").path == str(Path.home() / "titanic.csv")
+    assert location.path == str(tmp_path / "data" / "data.csv")
+    assert parse_uri("~/data.csv").path == str(Path.home() / "data.csv")
 
 
 def test_file_uris_are_decoded() -> None:
@@ -90,7 +101,7 @@ def test_file_uris_are_decoded() -> None:
 
 def test_suffix_ignores_query_strings() -> None:
     """A presigned URL still tells its format by the file name, not the query."""
-    assert parse_uri("https://h/titanic.PARQUET?X-Amz-Signature=a.b").suffix == (
+    assert parse_uri("https://h/data.PARQUET?X-Amz-Signature=a.b").suffix == (
         ".parquet"
     )
 
@@ -98,9 +109,9 @@ def test_suffix_ignores_query_strings() -> None:
 @pytest.mark.parametrize(
     ("uri", "message"),
     [
-        ("gs://bucket/titanic.csv", "unsupported scheme 'gs'"),
+        ("gs://bucket/data.csv", "unsupported scheme 'gs'"),
         ("s3://", "no bucket in 's3://'"),
-        ("s3:///titanic.parquet", "no bucket in 's3:///titanic.parquet'"),
+        ("s3:///data.parquet", "no bucket in 's3:///data.parquet'"),
     ],
 )
 def test_bad_uris_are_refused(uri: str, message: str) -> None:
@@ -111,8 +122,8 @@ def test_bad_uris_are_refused(uri: str, message: str) -> None:
 
 def test_unsupported_scheme_in_main(caplog) -> None:
     """main.py reports an unknown scheme in one line with exit code 2."""
-    assert main.main(["--data-uri", "gs://bucket/titanic.csv", "--no-tracking"]) == 2
-    assert "unsupported scheme 'gs' in 'gs://bucket/titanic.csv'" in caplog.text
+    assert main.main(["--data-uri", "gs://bucket/data.csv", "--no-tracking"]) == 2
+    assert "unsupported scheme 'gs' in 'gs://bucket/data.csv'" in caplog.text
     assert "s3://bucket/key" in caplog.text
 
 
@@ -123,17 +134,17 @@ def test_copy_keeps_names_and_trees(tmp_path: Path, caplog) -> None:
     name; missing folders are created.
     """
     source = tmp_path / "parts"
-    (source / "Pclass=1").mkdir(parents=True)
-    (source / "Pclass=1" / "part-0.parquet").write_bytes(b"abc")
+    (source / "Key=1").mkdir(parents=True)
+    (source / "Key=1" / "part-0.parquet").write_bytes(b"abc")
     target = tmp_path / "copies"
     target.mkdir()
     (target / "kept.txt").write_text("mine")
     caplog.set_level(logging.INFO)
     copy(str(source), str(target))
     assert f"Copied 1 file(s) (3 bytes) to {target}" in caplog.text
-    assert (target / "Pclass=1" / "part-0.parquet").read_bytes() == b"abc"
+    assert (target / "Key=1" / "part-0.parquet").read_bytes() == b"abc"
     assert (target / "kept.txt").read_text() == "mine"
-    copy(str(source / "Pclass=1" / "part-0.parquet"), str(target))
+    copy(str(source / "Key=1" / "part-0.parquet"), str(target))
     assert (target / "part-0.parquet").read_bytes() == b"abc"
     copy(str(target / "kept.txt"), "new/deep/kept.txt")
     assert (tmp_path / "new" / "deep" / "kept.txt").read_text() == "mine"
@@ -194,22 +205,22 @@ def test_unreachable_endpoint_fails_fast(
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
     started = time.monotonic()
     with pytest.raises(DataAccessError, match=f"cannot reach S3 endpoint '{endpoint}'"):
-        load_titanic("s3://bucket/titanic.csv")
+        load_dataset("s3://bucket/data.csv")
     assert time.monotonic() - started < 10
-    assert main.main(["--data-uri", "s3://bucket/titanic.csv", "--no-tracking"]) == 2
-    assert "Train failed: cannot read 's3://bucket/titanic.csv'" in caplog.text
+    assert main.main(["--data-uri", "s3://bucket/data.csv", "--no-tracking"]) == 2
+    assert "Train failed: cannot read 's3://bucket/data.csv'" in caplog.text
 
 
 def test_csv_and_parquet_over_http(
-    web_folder: tuple[Path, str], raw_frame, titanic_csv: Path
+    web_folder: tuple[Path, str], raw_frame, data_csv: Path
 ) -> None:
     """Files behind a URL load exactly like the same files on disk."""
     folder, base = web_folder
-    raw_frame.to_csv(folder / "titanic.csv", index=False)
-    raw_frame.to_parquet(folder / "titanic.parquet", index=False)
-    expected = load_titanic(str(titanic_csv))
-    pd.testing.assert_frame_equal(load_titanic(f"{base}/titanic.csv?v=2"), expected)
-    pd.testing.assert_frame_equal(load_titanic(f"{base}/titanic.parquet"), expected)
+    raw_frame.to_csv(folder / "data.csv", index=False)
+    raw_frame.to_parquet(folder / "data.parquet", index=False)
+    expected = load_dataset(str(data_csv))
+    pd.testing.assert_frame_equal(load_dataset(f"{base}/data.csv?v=2"), expected)
+    pd.testing.assert_frame_equal(load_dataset(f"{base}/data.parquet"), expected)
 
 
 def test_validation_is_the_same_over_http(
@@ -217,10 +228,13 @@ def test_validation_is_the_same_over_http(
 ) -> None:
     """A missing column is reported for a URL as for a file, naming the URL."""
     folder, base = web_folder
-    raw_frame.drop(columns=["Sex"]).to_csv(folder / "no-sex.csv", index=False)
-    uri = f"{base}/no-sex.csv"
-    with pytest.raises(DataValidationError, match="missing required columns: Sex"):
-        load_titanic(uri)
+    feature = DATASET.features[0].source
+    raw_frame.drop(columns=[feature]).to_csv(folder / "missing.csv", index=False)
+    uri = f"{base}/missing.csv"
+    with pytest.raises(
+        DataValidationError, match=f"missing required columns: {feature}"
+    ):
+        load_dataset(uri)
 
 
 def test_missing_url_is_not_found(web_folder: tuple[Path, str]) -> None:
@@ -228,20 +242,20 @@ def test_missing_url_is_not_found(web_folder: tuple[Path, str]) -> None:
     _, base = web_folder
     uri = f"{base}/nowhere.csv"
     with pytest.raises(DataNotFoundError) as caught:
-        load_titanic(uri)
+        load_dataset(uri)
     assert f"cannot download {uri!r}: not found (HTTP 404" in str(caught.value)
     assert "set DATA_URI" in str(caught.value)
 
 
 def test_unreachable_server(closed_port: int) -> None:
     """A refused connection says the server cannot be reached."""
-    uri = f"http://127.0.0.1:{closed_port}/titanic.csv"
+    uri = f"http://127.0.0.1:{closed_port}/data.csv"
     with pytest.raises(DataAccessError, match=f"cannot download {uri!r}: server"):
-        load_titanic(uri)
+        load_dataset(uri)
 
 
 def test_url_of_unknown_format_is_not_downloaded(web_folder) -> None:
     """The extension is checked before any byte is fetched."""
     _, base = web_folder
     with pytest.raises(DataValidationError, match=r"unsupported file type '\.xlsx'"):
-        load_titanic(f"{base}/titanic.xlsx")
+        load_dataset(f"{base}/data.xlsx")

@@ -12,9 +12,13 @@ from sklearn.model_selection import ParameterGrid
 
 from {{ cookiecutter.module_name }} import __version__
 from {{ cookiecutter.module_name }}.config import REFERENCE_FILE
-from {{ cookiecutter.module_name }}.data.load import load_titanic
+from {{ cookiecutter.module_name }}.data.load import (
+    load_dataset,
+)
+from {{ cookiecutter.module_name }}.dataset import (
+    DATASET,
+)
 from {{ cookiecutter.module_name }}.features import (
-    INPUT_FEATURES,
     split_features_target,
 )
 from {{ cookiecutter.module_name }}.monitoring.reference import REFERENCE_ARTIFACT_DIR
@@ -24,7 +28,10 @@ from {{ cookiecutter.module_name }}.training.promotion import (
     CHAMPION,
     choose_alias,
 )
-from {{ cookiecutter.module_name }}.training.settings import TrainSettings
+from {{ cookiecutter.module_name }}.training.settings import (
+    TEST_METRICS,
+    TrainSettings,
+)
 
 from tests.cli_helpers import PROJECT_ROOT, run_command
 from tests.conftest import TINY_GRID
@@ -50,10 +57,10 @@ def test_first_version_becomes_champion(trained_store) -> None:
 def test_better_version_takes_champion(trained_store) -> None:
     """Real signal beats a random target, so version 2 replaces version 1."""
     noise, good = trained_store.results[0], trained_store.results[1]
-    assert good.metrics["f1"] > noise.metrics["f1"]
+    assert good.metrics["f1_macro"] > noise.metrics["f1_macro"]
     assert good.promotion.alias == CHAMPION
     assert good.promotion.champion_version == "1"
-    assert good.promotion.champion_score == pytest.approx(noise.metrics["f1"])
+    assert good.promotion.champion_score == pytest.approx(noise.metrics["f1_macro"])
     assert "beats champion version 1" in good.promotion.summary()
 
 
@@ -120,7 +127,7 @@ def test_parent_run_has_params_metrics_and_tags(
         assert run.data.params[name.removeprefix("classifier__")] == str(value)
     assert run.data.params["cv_folds"] == "2"
     assert run.data.metrics["cv_score"] == pytest.approx(result.cv_score)
-    for name in ("accuracy", "precision", "recall", "f1", "roc_auc"):
+    for name in TEST_METRICS:
         assert run.data.metrics[f"test_{name}"] == pytest.approx(result.metrics[name])
     assert run.data.tags["data_uri"] == str(trained_store.good_csv)
     assert run.data.tags["promotion.alias"] == CHAMPION
@@ -168,9 +175,9 @@ def test_champion_loads_with_signature_and_example(
     """models:/NAME@champion has a signature, an example, and predicts."""
     uri = f"models:/{trained_store.model_name}@{CHAMPION}"
     info = mlflow.models.get_model_info(uri)
-    assert info.signature.inputs.input_names() == INPUT_FEATURES
+    assert info.signature.inputs.input_names() == DATASET.feature_names
     assert info.saved_input_example_info is not None
-    features, _ = split_features_target(load_titanic(str(trained_store.good_csv)))
+    features, _ = split_features_target(load_dataset(str(trained_store.good_csv)))
     model = mlflow.sklearn.load_model(uri)
     probability = model.predict_proba(features)[:, 1]
     assert ((probability >= 0) & (probability <= 1)).all()

@@ -240,7 +240,9 @@ def run(command: ProjectSettings) -> int:
     if isinstance(command, InferCommand):
         return infer_declaration(command)
     if isinstance(command, SyntheticCommand):
-        from {{ cookiecutter.module_name }}.data.synthetic import write_synthetic_rows
+        from {{ cookiecutter.module_name }}.data.synthetic import (
+            write_synthetic_rows,
+        )
 
         write_synthetic_rows(command.output, command.rows, command.seed)
         return EXIT_OK
@@ -289,15 +291,21 @@ def infer_declaration(command: InferCommand) -> int:
         render,
         write_declaration,
     )
-    from {{ cookiecutter.module_name }}.data.infer import infer_dataset, summary_lines
-    from {{ cookiecutter.module_name }}.training.settings import rows_needed_per_class
+    from {{ cookiecutter.module_name }}.data.infer import (
+        infer_dataset,
+        summary_lines,
+    )
+    from {{ cookiecutter.module_name }}.training.settings import (
+        rows_needed_per_class,
+    )
 
     fields = TrainSettings.model_fields
     needed = rows_needed_per_class(
         fields["test_size"].default, fields["cv_folds"].default
     )
     inferred = infer_dataset(command.data, command.target, command.id, needed)
-    write_declaration(render(inferred, command.data), command.output, force=command.force)
+    text = render(inferred, command.data)
+    write_declaration(text, command.output, force=command.force)
     for line in summary_lines(inferred, command.output):
         logger.info("%s", line)
     return EXIT_OK

@@ -93,15 +93,15 @@ class ServedModelSettings(MlflowSettings):
 
 
 class ScoreSettings(ServedModelSettings):
-    """Score a file of passengers with the registered model, into Parquet.
+    """Score a file of rows with the registered model, into Parquet.
 
     Each option also reads its environment variable (--model-uri: MODEL_URI)
     or .env; the flag wins.
     """
 
     input: str = Field(
-        description="CSV or Parquet passengers to score: local path, https:// or "
-        "s3:// URI; no Survived column needed."
+        description="CSV or Parquet rows to score: a local path, https:// or "
+        "s3:// URI; no target column needed."
     )
     output: str = Field(description="Parquet file to write, local or s3://.")
 

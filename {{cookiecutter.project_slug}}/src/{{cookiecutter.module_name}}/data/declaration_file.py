@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 import textwrap
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -120,7 +120,7 @@ def _call(column: Column, depth: int) -> str:
     return _exploded(f"{type(column).__name__}(", ")", arguments, depth)
 
 
-def _pairs(example: dict[str, Any]) -> list[str]:
+def _pairs(example: Mapping[str, Any]) -> list[str]:
     """An example's fields as dict entries."""
     return [f"{literal(name)}: {literal(value)}" for name, value in example.items()]
 

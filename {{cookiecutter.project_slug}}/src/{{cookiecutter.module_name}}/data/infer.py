@@ -110,11 +110,11 @@ def infer_dataset(
         if not profiles or profiles[0].rows == 0:
             raise DataValidationError(f"data at {uri!r} contains no rows")
         counts = _class_counts(data, target)
+        by_source = {profile.source: profile for profile in profiles}
+        target_column = _guess_target(by_source[target], counts, rows_per_class)
         examples = [
             _example_row(data, target, value) for value in list(counts)[:EXAMPLE_ROWS]
         ]
-    by_source = {profile.source: profile for profile in profiles}
-    target_column = _guess_target(by_source[target], counts, rows_per_class)
     names = _code_names(columns)
     guesses = [
         _guess(profile, names[profile.source], identifier)
@@ -153,7 +153,7 @@ def _kind(type_id: str) -> ValueKind | None:
     """The kind a DuckDB type holds; None for types no check knows (dates, lists)."""
     for kind in ("boolean", "integer", "numeric", "text"):
         if type_id in KIND_IDS[kind]:
-            return kind  # type: ignore[return-value]
+            return kind
     return None
 
 
@@ -208,7 +208,7 @@ def _guess_target(profile: Profile, counts: dict[Value, int], needed: int) -> Ta
     return Target(
         profile.source,
         _code_name(profile.source),
-        classes=tuple(sorted(counts)),  # type: ignore[type-var]
+        classes=tuple(sorted(counts)),
         description=profile.source,
     )
 
@@ -304,7 +304,7 @@ def _code_names(sources: list[str]) -> dict[str, str]:
 
 
 def _code_name(source: str) -> str:
-    """PassengerId to passenger_id, "Body Mass (g)" to body_mass_g."""
+    """OrderId to order_id, "Body Mass (g)" to body_mass_g."""
     words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", source)
     name = re.sub(r"[^a-z0-9]+", "_", words.lower()).strip("_") or "column"
     if not CODE_NAME.fullmatch(name) or keyword.iskeyword(name):

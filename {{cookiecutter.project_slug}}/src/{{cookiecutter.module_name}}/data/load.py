@@ -19,7 +19,9 @@ from {{ cookiecutter.module_name }}.data.sources import (
     quoted,
     read_errors,
 )
-from {{ cookiecutter.module_name }}.dataset import DATASET
+from {{ cookiecutter.module_name }}.dataset import (
+    DATASET,
+)
 from {{ cookiecutter.module_name }}.errors import (
     DataNotFoundError,
 )
@@ -43,7 +45,24 @@ def load_dataset(
         _create_table(con, uri, missing_hint)
         check_table(DuckDBTable(con), uri, require_target=require_target)
         # The declared columns, in the declaration's order, under the code's names.
-        return con.table(TABLE).df().rename(columns=DATASET.source_names)
+        frame = con.table(TABLE).df().rename(columns=DATASET.source_names)
+    return as_numpy_types(frame)
+
+
+def as_numpy_types(frame: pd.DataFrame) -> pd.DataFrame:
+    """Turn DuckDB's nullable integers and booleans into numpy columns.
+
+    A gap there is pandas' NA, which scikit-learn's imputers cannot compare
+    once categories of several types share a step: as a float column with
+    NaN, it is the missing value the API's frames hold too. A column without
+    gaps keeps its integer or boolean type.
+    """
+    types = {
+        name: "float64" if frame[name].hasnans else frame[name].to_numpy().dtype
+        for name, dtype in frame.dtypes.items()
+        if isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind in "biu"
+    }
+    return frame.astype(types)
 
 
 def _create_table(con: duckdb.DuckDBPyConnection, uri: str, missing_hint: str) -> None:
@@ -86,7 +105,8 @@ class DuckDBTable:
     def bad_values(self, column: str, rule: ValueRule) -> list[object]:
         """Return a few distinct offending values of a column, for the message."""
         name = quoted(column)
-        conditions, parameters = [], []
+        conditions: list[str] = []
+        parameters: list[object] = []
         if not rule.missing:
             conditions.append(f"{name} IS NULL")
         if rule.allowed is not None:

@@ -158,7 +158,7 @@ def _batches(reader: pa.RecordBatchReader, uri: str) -> Iterator[pa.RecordBatch]
 
 
 def find_column(columns: list[str], name: str, uri: str) -> str:
-    """Find the column --by names, ignoring case, so `pclass` finds `Pclass`."""
+    """Find the column --by names, ignoring case, so `region` finds `Region`."""
     for column in columns:
         if column.lower() == name.lower():
             return column

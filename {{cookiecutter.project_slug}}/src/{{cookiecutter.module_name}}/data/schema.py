@@ -12,6 +12,7 @@ from typing import Protocol
 from {{ cookiecutter.module_name }}.data.declaration import (
     Categorical,
     Column,
+    Identifier,
     LoadedColumn,
     Numeric,
     Target,
@@ -116,8 +117,15 @@ def check_table(table: TableFacts, uri: str, *, require_target: bool) -> None:
 
 
 def _missing_columns(table: TableFacts, columns: Mapping[str, Column]) -> str | None:
-    """Name every missing column at once, so one fix is enough."""
-    missing = [source for source in columns if source not in table.column_types]
+    """Name every missing column at once, so one fix is enough.
+
+    The identifier may be absent: rows without one are scored all the same.
+    """
+    missing = [
+        source
+        for source, column in columns.items()
+        if source not in table.column_types and not isinstance(column, Identifier)
+    ]
     return f"is missing required columns: {', '.join(missing)}" if missing else None
 
 
@@ -128,7 +136,7 @@ def _mistyped_columns(
     mistyped = {
         source: column.kind
         for source, column in columns.items()
-        if not table.has_kind(source, column.kind)
+        if source in table.column_types and not table.has_kind(source, column.kind)
     }
     if not mistyped:
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from {{ cookiecutter.module_name }}.data.parquet import COMPRESSION, find_column
-from {{ cookiecutter.module_name }}.spark.read import read_passengers, require_input
+from {{ cookiecutter.module_name }}.spark.read import read_rows, require_input
 from {{ cookiecutter.module_name }}.spark.session import (
     spark_errors,
     spark_path,
@@ -26,7 +26,7 @@ def prepare(command: PrepareCommand) -> None:
     """
     require_input(command.source, MISSING_HINT)
     with spark_session(command) as spark:
-        frame = read_passengers(
+        frame = read_rows(
             spark, command.source, require_target=None, missing_hint=MISSING_HINT
         )
         keys = [find_column(frame.columns, key, command.source) for key in command.by]

@@ -9,17 +9,30 @@ import pandas as pd
 from pyspark import Broadcast
 from pyspark.sql import DataFrame
 from pyspark.sql.functions import col
-from pyspark.sql.types import DoubleType, LongType, StructField, StructType
-
-from {{ cookiecutter.module_name }}.data.parquet import COMPRESSION
-from {{ cookiecutter.module_name }}.data.schema import COLUMN_NAMES
-from {{ cookiecutter.module_name }}.features import (
-    INPUT_FEATURES,
-    PREDICTION,
-    PROBABILITY,
+from pyspark.sql.types import (
+    BooleanType,
+    DataType,
+    DoubleType,
+    LongType,
+    StringType,
+    StructField,
+    StructType,
 )
-from {{ cookiecutter.module_name }}.scoring import ID_COLUMN, read_model, score
-from {{ cookiecutter.module_name }}.spark.read import read_passengers, require_input
+
+from {{ cookiecutter.module_name }}.data.parquet import (
+    COMPRESSION,
+)
+from {{ cookiecutter.module_name }}.dataset import (
+    DATASET,
+)
+from {{ cookiecutter.module_name }}.scoring import (
+    read_model,
+    score,
+)
+from {{ cookiecutter.module_name }}.spark.read import (
+    read_rows,
+    require_input,
+)
 from {{ cookiecutter.module_name }}.spark.session import (
     spark_errors,
     spark_path,
@@ -31,21 +44,27 @@ logger = logging.getLogger(__name__)
 
 MISSING_HINT = "pass an existing file to --input"
 
-# What the `score` command adds to each row, typed as its Parquet file has them.
+# The class's Spark type, as the `score` command's Parquet file has it.
+CLASS_TYPES: dict[str, DataType] = {
+    "boolean": BooleanType(),
+    "integer": LongType(),
+    "text": StringType(),
+}
+# What the `score` command adds to each row: the class, each class's probability.
 SCORE_FIELDS = [
-    StructField(PREDICTION, LongType()),
-    StructField(PROBABILITY, DoubleType()),
+    StructField(DATASET.prediction, CLASS_TYPES[DATASET.target.kind]),
+    *(StructField(name, DoubleType()) for name in DATASET.probabilities.values()),
 ]
 
 
 def score_on_spark(command: SparkScoreCommand) -> None:
-    """Score every passenger, in parallel, into a new folder of Parquet files."""
+    """Score every row, in parallel, into a new folder of Parquet files."""
     require_input(command.input, MISSING_HINT)
     with spark_session(command) as spark:
-        passengers = read_passengers(
+        rows = read_rows(
             spark, command.input, require_target=False, missing_hint=MISSING_HINT
         )
-        features = model_inputs(passengers)
+        features = model_inputs(rows)
         # Pickled once for every executor, rather than once per task.
         model = spark.sparkContext.broadcast(read_model(command))
         schema = StructType([*features.schema.fields, *SCORE_FIELDS])
@@ -57,17 +76,18 @@ def score_on_spark(command: SparkScoreCommand) -> None:
     logger.info("Scored with %s; wrote %s", command.served_model_uri, command.output)
 
 
-def model_inputs(passengers: DataFrame) -> DataFrame:
-    """Keep the identifier and the features, under the project's column names."""
-    renamed = passengers.select(
+def model_inputs(rows: DataFrame) -> DataFrame:
+    """Keep the identifier and the features, under the code's column names."""
+    renamed = rows.select(
         *(
-            col(column).alias(name)
-            for column, name in COLUMN_NAMES.items()
-            if column in passengers.columns
+            col(f"`{source}`").alias(name)
+            for source, name in DATASET.source_names.items()
+            if source in rows.columns
         )
     )
-    kept = [ID_COLUMN] if ID_COLUMN in renamed.columns else []
-    return renamed.select(*kept, *INPUT_FEATURES)
+    identifier = DATASET.identifier
+    kept = [identifier.name] if identifier and identifier.name in renamed.columns else []
+    return renamed.select(*kept, *DATASET.feature_names)
 
 
 def score_batches(

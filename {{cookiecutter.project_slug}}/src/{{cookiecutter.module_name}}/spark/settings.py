@@ -29,7 +29,7 @@ class SparkSettings(ProjectSettings):
 
 
 class PrepareCommand(SparkSettings):
-    """Check passengers as training does, write them as Parquet, by key folders."""
+    """Check rows as training does, write them as Parquet, by key folders."""
 
     source: CliPositionalArg[str] = Field(
         description="CSV file, Parquet file or folder: a local path or an s3:// URI."
@@ -39,19 +39,19 @@ class PrepareCommand(SparkSettings):
     )
     by: list[str] = Field(
         default_factory=list,
-        description="Partition column, any case (pclass finds Pclass); repeat to "
+        description="Partition column, any case (region finds Region); repeat to "
         "nest; none: one flat folder.",
     )
 
 
 class SparkScoreCommand(ScoreSettings, SparkSettings):
-    """Score passengers with the registered model on Spark, into Parquet files.
+    """Score rows with the registered model on Spark, into Parquet files.
 
     The output has the columns and probabilities of the `score` command.
     """
 
     input: str = Field(
-        description="CSV file, Parquet file or folder of passengers: a local path "
-        "or an s3:// URI; no Survived column needed."
+        description="CSV file, Parquet file or folder of rows: a local path "
+        "or an s3:// URI; no target column needed."
     )
     output: str = Field(description="New folder to write the Parquet files to.")
