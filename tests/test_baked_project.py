@@ -168,7 +168,8 @@ def test_readme_path_after_an_estimator_swap(tmp_path):
     ) as api:
         answer = post_json(f"{api}/predict", PASSENGER)
     assert answer["model_version"] == "1"
-    assert 0 <= answer["predictions"][0]["survival_probability"] <= 1
+    assert answer["predictions"][0]["survived"] in (0, 1)
+    assert 0 <= answer["predictions"][0]["probabilities"]["1"] <= 1
     # The README's test command: uv runs the suite in the venv made from the lock.
     tested = subprocess.run(
         ["uv", "run", "--frozen", "pytest", "-q", "-p", "no:cacheprovider"],

@@ -101,7 +101,8 @@ def test_api_image_serves_a_saved_model(bakery, tmp_path):
         checked = subprocess.run(
             [image.venv / "bin" / "python", *probe[1:]], env=env, check=False
         )
-    assert 0 <= answer["predictions"][0]["survival_probability"] <= 1
+    assert answer["predictions"][0]["survived"] in (0, 1)
+    assert 0 <= answer["predictions"][0]["probabilities"]["1"] <= 1
     assert checked.returncode == 0
 
 
