@@ -118,6 +118,33 @@ def test_failed_save_keeps_the_last_good_set(data_csv: Path, tmp_path: Path):
     assert {path.name: path.read_bytes() for path in models.iterdir()} == before
 
 
+def test_full_disk_while_the_store_is_created_is_one_line(
+    data_csv: Path, tmp_path: Path
+) -> None:
+    """A new SQLite store that cannot be written: exit 3, one line, model kept."""
+    argv = ["--data-uri", str(data_csv), *LOCAL_ONLY]
+    assert main.main(argv) == 0
+    largest = max(path.stat().st_size for path in (tmp_path / "models").iterdir())
+    # Room for the model's files, not for MLflow's tables (about 900 KB).
+    limit = largest + 64 * 1024
+    if limit > 600 * 1024:
+        pytest.skip("the model is too large to fill the disk at the store alone")
+    store = f"sqlite:///{tmp_path / 'fresh.db'}"
+    tracked = ["--data-uri", str(data_csv), *FAST_TRAINING]
+    completed = subprocess.run(
+        [sys.executable, str(MAIN_SCRIPT), *tracked, "--mlflow-tracking-uri", store],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)),
+    )
+    error = only_error_line(completed, exit_code=3)
+    assert f"cannot log to MLflow at {store}" in error
+    assert "the trained model was kept" in error
+
+
 def test_cli_flags_override_environment(
     data_csv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

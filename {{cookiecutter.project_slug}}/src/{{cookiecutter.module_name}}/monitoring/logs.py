@@ -83,8 +83,8 @@ def read_prediction_logs(uri: str, since: datetime | None) -> PredictionLogs:
 
     A line is malformed when it is not UTF-8 text or not a JSON object, lacks a
     valid timestamp or prediction, or has a value of the wrong type; one bad
-    line never stops the report. Lines before `since` are dropped after parsing, so malformed lines
-    are counted over the whole files read.
+    line never stops the report. Lines before `since` are dropped after
+    parsing, so malformed lines are counted over the whole files read.
     """
     with (
         read_errors(uri),

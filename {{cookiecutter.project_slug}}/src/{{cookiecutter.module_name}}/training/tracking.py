@@ -14,6 +14,7 @@ import skops.io
 from mlflow import MlflowClient
 from mlflow.data.pandas_dataset import PandasDataset, from_pandas
 from mlflow.models import infer_signature
+from sqlalchemy.exc import SQLAlchemyError
 
 from {{ cookiecutter.module_name }} import __version__
 from {{ cookiecutter.module_name }}.config import REFERENCE_FILE
@@ -26,7 +27,10 @@ from {{ cookiecutter.module_name }}.plots import (
     confusion_matrix_figure,
     roc_curve_figure,
 )
-from {{ cookiecutter.module_name }}.registry import connect
+from {{ cookiecutter.module_name }}.registry import (
+    TRACKING_FAILURES,
+    connect,
+)
 from {{ cookiecutter.module_name }}.training.promotion import (
     Promotion,
     promote_if_better,
@@ -42,6 +46,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# What recording a run can fail with: a server or a store out of reach, and a
+# local SQLite store that cannot be written (a full disk), which MLflow leaves
+# to SQLAlchemy to report.
+STORE_FAILURES = (*TRACKING_FAILURES, SQLAlchemyError)
 MODEL_ARTIFACT = "model"
 INPUT_EXAMPLE_ROWS = 5
 
