@@ -1,20 +1,20 @@
 """Benchmark the serving API against `mlflow models serve` on the same model.
 
-Run from the project root with its virtual environment and the Kaggle data:
+Run from the project root with its virtual environment:
 
-    TITANIC_CSV=path/to/titanic.csv python -m benchmarks.api [--startup-only]
+    python -m benchmarks.api [--data-uri DATA] [--startup-only]
 
-It trains a model into a temporary MLflow store, then starts the API and a
-plain FastAPI app that loads the same model with joblib, alternately, and
-prints how long each took to answer /ready: in this environment with the API
-reading the SQLite file, as on a laptop, then as pods on a cluster start: with
-the packages the API image installs (requirements-api.txt, compiled to
-bytecode), reading a tracking server (`mlflow server` on that file). Then it
-starts the API and
-`mlflow models serve` on 127.0.0.1 (one worker each) and sends the same
-passengers to each: one-row requests, then 1,000-row batches, from concurrent
-clients. It prints requests per second and latency percentiles, and our
-figures over MLflow's.
+It trains a model on DATA (a file of dataset.py's columns, as training reads
+it), or without it on synthetic rows drawn from dataset.py, into a temporary
+MLflow store. Then it starts the API and a plain FastAPI app that loads the
+same model with joblib, alternately, and prints how long each took to answer
+/ready: in this environment with the API reading the SQLite file, as on a
+laptop, then as pods on a cluster start: with the packages the API image
+installs (requirements-api.txt, compiled to bytecode), reading a tracking
+server (`mlflow server` on that file). Then it starts the API and `mlflow
+models serve` on 127.0.0.1 (one worker each) and sends the same rows to each:
+one-row requests, then 1,000-row batches, from concurrent clients. It prints
+requests per second and latency percentiles, and our figures over MLflow's.
 """
 
 from __future__ import annotations
@@ -38,8 +38,15 @@ from pathlib import Path
 import pandas as pd
 from uv import find_uv_bin
 
-from {{ cookiecutter.module_name }}.data.load import load_titanic
-from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
+from {{ cookiecutter.module_name }}.data.load import (
+    load_dataset,
+)
+from {{ cookiecutter.module_name }}.data.synthetic import (
+    write_synthetic_rows,
+)
+from {{ cookiecutter.module_name }}.dataset import (
+    DATASET,
+)
 
 from benchmarks.data import print_load_average
 from benchmarks.live_server import HOST, free_port, live_server
@@ -55,6 +62,8 @@ REQUEST_TIMEOUT_S = 60
 # Each scenario stops early past this time, whatever its request count.
 SCENARIO_DEADLINE_S = 300
 BATCH_ROWS = 1_000
+# Synthetic rows to train on when no data is given: enough for a 5-fold search.
+SYNTHETIC_ROWS = 2_000
 # The baseline of the start-up: the same model, loaded with joblib at import.
 PLAIN_APP = """
 import os
@@ -107,13 +116,10 @@ def main() -> int:
     args = parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     print_load_average()
-    data_uri = os.environ.get("TITANIC_CSV")
-    if not data_uri:
-        logger.error("Set TITANIC_CSV to the Kaggle training file")
-        return 2
-    passengers = passenger_records(data_uri)
     with tempfile.TemporaryDirectory(prefix="api-benchmark-") as folder:
         workdir = Path(folder)
+        data_uri = args.data_uri or synthetic_data(workdir)
+        rows = input_records(data_uri)
         tracking_uri = f"sqlite:///{workdir / 'mlflow.db'}"
         train(data_uri, workdir, tracking_uri)
         startups = compare_startups(workdir, tracking_uri, args.startups)
@@ -128,16 +134,16 @@ def main() -> int:
             serve_ours(workdir, tracking_uri) as ours,
             serve_mlflow(workdir, tracking_uri) as theirs,
         ):
-            check_same_predictions(ours, theirs, passengers[:BATCH_ROWS])
+            check_same_predictions(ours, theirs, rows[:BATCH_ROWS])
             scenarios = {
                 "1 row": (args.one_row_requests, 1),
                 f"{BATCH_ROWS} rows": (args.batch_requests, BATCH_ROWS),
             }
             results = {
                 (scenario, server.name): measure(
-                    server, passengers, rows, count, args.concurrency
+                    server, rows, size, count, args.concurrency
                 )
-                for scenario, (count, rows) in scenarios.items()
+                for scenario, (count, size) in scenarios.items()
                 for server in (ours, theirs)
             }
             print_report(results, (ours, theirs), args.concurrency)
@@ -145,8 +151,12 @@ def main() -> int:
 
 
 def parse_args() -> argparse.Namespace:
-    """Read the request counts and the concurrency."""
+    """Read the data to use, the request counts and the concurrency."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--data-uri",
+        help="data to train on and send; default: synthetic rows of dataset.py",
+    )
     parser.add_argument("--one-row-requests", type=int, default=2_000)
     parser.add_argument("--batch-requests", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=8)
@@ -159,9 +169,16 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def passenger_records(data_uri: str) -> list[dict]:
-    """Real passengers as JSON-ready records, repeated to fill a 1,000-row batch."""
-    features = load_titanic(data_uri)[INPUT_FEATURES]
+def synthetic_data(workdir: Path) -> str:
+    """Write synthetic rows of dataset.py's columns, to train on; return the file."""
+    path = workdir / "synthetic.csv"
+    write_synthetic_rows(str(path), SYNTHETIC_ROWS, seed=0)
+    return str(path)
+
+
+def input_records(data_uri: str) -> list[dict]:
+    """The data's inputs as JSON-ready records, repeated to fill a 1,000-row batch."""
+    features = load_dataset(data_uri, require_target=False)[DATASET.feature_names]
     repeated = pd.concat([features] * (BATCH_ROWS // len(features) + 1))
     # Through JSON, as a client would send them: NaN becomes null.
     return json.loads(repeated.head(BATCH_ROWS).to_json(orient="records"))
@@ -358,7 +375,7 @@ def check_same_predictions(ours: Server, theirs: Server, rows: list[dict]) -> No
         )
         answers.append(json.loads(content))
         connection.close()
-    our_classes = [row["survived"] for row in answers[0]["predictions"]]
+    our_classes = [row[DATASET.target.name] for row in answers[0]["predictions"]]
     if our_classes != answers[1]["predictions"]:
         raise RuntimeError("the two servers disagree: not the same model")
     logger.info("Both servers predict the same classes for %d rows", len(rows))
@@ -366,15 +383,15 @@ def check_same_predictions(ours: Server, theirs: Server, rows: list[dict]) -> No
 
 def measure(
     server: Server,
-    passengers: list[dict],
+    records: list[dict],
     rows: int,
     count: int,
     concurrency: int,
 ) -> Result:
-    """Send `count` requests of `rows` passengers from `concurrency` clients."""
+    """Send `count` requests of `rows` records from `concurrency` clients."""
     bodies = [
-        json.dumps(server.payload(passengers[start : start + rows])).encode()
-        for start in range(0, len(passengers) - rows + 1, max(rows, 1))
+        json.dumps(server.payload(records[start : start + rows])).encode()
+        for start in range(0, len(records) - rows + 1, max(rows, 1))
     ]
     # The clients share the requests: the first ones send one more if need be.
     shares = [

@@ -1,17 +1,31 @@
 """Shared batches: concurrent requests scored together, each getting its own rows."""
 
 import asyncio
+import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from app.inference import BatchPredictor, passenger_columns
+from {{ cookiecutter.module_name }}.dataset import (
+    DATASET,
+)
+from {{ cookiecutter.module_name }}.prediction import (
+    Predictions,
+    as_columns,
+)
+
+from app.inference import BatchPredictor, row_columns
 from app.monitoring import ApiMetrics
-from app.schemas import PASSENGER_EXAMPLE, Passenger
+from app.schemas import Row
 from app.serving import ModelUnavailableError, ServingState
-from tests.api_helpers import api_settings
+from tests.api_helpers import EXAMPLE, api_settings
+from tests.declared import CLASSES
+
+# The input that carries each row's number to the stand-in model. Rows are laid
+# out as the API does once they are validated, so any feature can carry it.
+MARKER = DATASET.feature_names[0]
 
 
 class EchoModel:
@@ -21,32 +35,48 @@ class EchoModel:
         """Record the size of every batch it is given."""
         self.batch_sizes: list[int] = []
 
-    def predict(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        """Class from the parity of sib_sp, probability from the fare."""
+    def predict(self, frame: pd.DataFrame) -> Predictions:
+        """Class from the row's number, in turn; probabilities from it too."""
         self.batch_sizes.append(len(frame))
-        return frame["sib_sp"].to_numpy() % 2, frame["fare"].to_numpy() / 1000
+        numbers = frame[MARKER].to_numpy(dtype=int)
+        return Predictions(
+            np.asarray(CLASSES).take(numbers % len(CLASSES)),
+            np.column_stack([numbers / 1000] * len(CLASSES)),
+        )
 
 
 class BrokenModel:
     """Stand-in model that fails on every call."""
 
-    def predict(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    def predict(self, frame: pd.DataFrame) -> Predictions:
         """Fail as a model given unusable input would."""
         raise RuntimeError("model exploded")
 
 
 def request_rows(first: int, count: int) -> tuple[dict, int]:
-    """Columns of `count` passengers whose sib_sp and fare encode their number."""
-    passengers = [
-        Passenger(**{**PASSENGER_EXAMPLE, "sib_sp": number % 20, "fare": number})
-        for number in range(first, first + count)
-    ]
-    return passenger_columns(passengers), count
+    """Columns of `count` rows whose marker holds their number."""
+    rows = [{**EXAMPLE, MARKER: number} for number in range(first, first + count)]
+    return as_columns(rows), count
 
 
 def batcher_with(model, **options) -> BatchPredictor:
     """A batcher scoring with `model`."""
     return BatchPredictor(lambda: model, ApiMetrics(), **options)
+
+
+def test_rows_are_laid_out_as_the_model_reads_them() -> None:
+    """Validated rows become one list per input, in order, a missing value as NaN.
+
+    NaN, not None: scikit-learn's imputers take None in a text column for a
+    category of its own.
+    """
+    rows = [Row(**example) for example in DATASET.examples]
+    columns = row_columns(rows)
+    assert list(columns) == DATASET.feature_names
+    for name, values in columns.items():
+        assert None not in values
+        read = [None if isinstance(v, float) and math.isnan(v) else v for v in values]
+        assert read == [example.get(name) for example in DATASET.examples]
 
 
 def test_concurrent_requests_share_a_call_and_get_their_own_rows() -> None:
@@ -65,8 +95,8 @@ def test_concurrent_requests_share_a_call_and_get_their_own_rows() -> None:
     assert len(model.batch_sizes) < 20
     for index, scores in enumerate(answers):
         numbers = range(10 * index, 10 * index + 3)
-        assert scores.probability == [number / 1000 for number in numbers]
-        assert scores.survived == [number % 20 % 2 for number in numbers]
+        assert scores.classes == [CLASSES[n % len(CLASSES)] for n in numbers]
+        assert scores.probabilities == [[n / 1000] * len(CLASSES) for n in numbers]
         assert scores.model is model
 
 

@@ -7,10 +7,9 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from app.schemas import PASSENGER_EXAMPLE
 from app.settings import ApiSettings
 from benchmarks.live_server import HOST, free_port, live_server
-from tests.api_helpers import CHAMPION_VERSION, read_log
+from tests.api_helpers import CHAMPION_VERSION, EXAMPLE, check_prediction, read_log
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # Importing mlflow and loading the model take seconds; a slow CI gets room.
@@ -48,7 +47,7 @@ def test_uvicorn_serves_predictions(trained_store, tmp_path: Path) -> None:
     ) as server:
         request = urllib.request.Request(
             f"{server.base_url}/predict",
-            data=json.dumps([PASSENGER_EXAMPLE] * 3).encode(),
+            data=json.dumps([EXAMPLE] * 3).encode(),
             headers={"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_S) as response:
@@ -56,6 +55,8 @@ def test_uvicorn_serves_predictions(trained_store, tmp_path: Path) -> None:
             body = json.loads(response.read())
     assert body["model_version"] == CHAMPION_VERSION
     assert len(body["predictions"]) == 3
+    for prediction in body["predictions"]:
+        check_prediction(prediction)
     # uvicorn shuts down cleanly on SIGTERM, then exits by that same signal.
     assert server.process.returncode in (0, -signal.SIGTERM)
     assert "Application shutdown complete" in server_log.read_text()
