@@ -18,7 +18,7 @@ from app.monitoring import ApiMetrics
 from app.schemas import MAX_ROWS
 
 if TYPE_CHECKING:
-    from app.serving import LoadedModel
+    from app.loaded_model import LoadedModel
 
 Columns = dict[str, list]
 # Under load, a batch waits at most this long for as many requests as the last one.

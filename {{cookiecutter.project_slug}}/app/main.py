@@ -15,14 +15,22 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.routing import Match
 
-from {{ cookiecutter.module_name }} import __version__
-from {{ cookiecutter.module_name }}.dataset import DATASET
-from {{ cookiecutter.module_name }}.errors import configure_logging, describe_errors
+from {{ cookiecutter.module_name }} import (
+    __version__,
+)
+from {{ cookiecutter.module_name }}.dataset import (
+    DATASET,
+)
+from {{ cookiecutter.module_name }}.errors import (
+    configure_logging,
+    describe_errors,
+)
 
+from app.loaded_model import ModelUnavailableError
 from app.monitoring import HTTP_METHODS, ApiMetrics, MetricsMiddleware
 from app.routes import router
 from app.schemas import ROW
-from app.serving import ModelUnavailableError, ServingState
+from app.serving import ServingState
 from app.settings import ApiSettings
 
 logger = logging.getLogger(__name__)

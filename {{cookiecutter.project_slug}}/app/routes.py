@@ -23,6 +23,7 @@ from {{ cookiecutter.module_name }}.dataset import (
 )
 
 from app.inference import row_columns
+from app.loaded_model import LoadedModel, ModelUnavailableError
 from app.schemas import (
     EXAMPLES,
     ROW,
@@ -35,7 +36,7 @@ from app.schemas import (
     ReloadResponse,
     RowPayload,
 )
-from app.serving import LoadedModel, ModelUnavailableError, ServingState, State
+from app.serving import ServingState, State
 
 logger = logging.getLogger(__name__)
 

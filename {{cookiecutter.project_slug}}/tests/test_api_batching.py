@@ -17,9 +17,10 @@ from {{ cookiecutter.module_name }}.prediction import (
 )
 
 from app.inference import BatchPredictor, row_columns
+from app.loaded_model import ModelUnavailableError
 from app.monitoring import ApiMetrics
 from app.schemas import Row
-from app.serving import ModelUnavailableError, ServingState
+from app.serving import ServingState
 from tests.api_helpers import EXAMPLE, api_settings
 from tests.declared import CLASSES
 
