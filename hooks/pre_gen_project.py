@@ -3,12 +3,16 @@
 Cookiecutter renders this file with Jinja, runs it, and deletes the new project
 directory when it exits non-zero. The only Jinja here is the string below, so the
 module also imports as plain Python and the tests call its checks directly.
+When the answers pass, it lists what the project's folder already holds, for the
+post-generation hook's prune to leave alone.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import keyword
+import os
 import re
 import sys
 import unicodedata
@@ -477,13 +481,51 @@ def find_errors(answers: dict[str, object]) -> list[str]:
     ]
 
 
-def main(answers: dict[str, object]) -> int:
+def existing_files_record(project: Path) -> Path:
+    """Where the list of what the project's folder already holds is kept.
+
+    The post-generation hook has the same function and reads the list there; a
+    test checks that both agree.
+    """
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    digest = hashlib.sha256(str(project.resolve()).encode()).hexdigest()[:16]
+    return Path(cache) / "mlops-template" / "existing-files" / f"{digest}.json"
+
+
+def existing_files(project: Path) -> list[str]:
+    """List the files and folders the project's folder holds before the bake.
+
+    ``cookiecutter -f`` bakes into a folder that exists, and cookiecutter has
+    written nothing yet when this hook runs: all of it is the user's. The
+    top-level hidden folders (.git, .venv) are left out: the prune's globs all
+    start with a visible name, so it never reaches into them.
+    """
+    found = []
+    for root, folders, files in os.walk(project):
+        if Path(root) == project:
+            folders[:] = [name for name in folders if not name.startswith(".")]
+        for name in folders + files:
+            found.append((Path(root) / name).relative_to(project).as_posix())
+    return found
+
+
+def record_existing_files(project: Path) -> None:
+    """Write the list for the post-generation hook, which deletes it."""
+    record = existing_files_record(project)
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps(existing_files(project)))
+
+
+def main(answers: dict[str, object], project: Path) -> int:
     """Print every refused answer to stderr; a non-zero exit stops the bake."""
     errors = find_errors(answers)
     for line in errors:
         print(line, file=sys.stderr)
-    return 1 if errors else 0
+    if errors:
+        return 1
+    record_existing_files(project)
+    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(json.loads(ANSWERS_JSON)))
+    sys.exit(main(json.loads(ANSWERS_JSON), Path.cwd()))
