@@ -28,10 +28,15 @@ ANSWERS_JSON = r"""{{ cookiecutter | tojson }}"""
 
 SLUG_PATTERN = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 MODULE_PATTERN = re.compile(r"[a-z_][a-z0-9_]*")
-# RFC 5322's dot-atom on both sides: no quotes, backslashes, spaces or brackets,
+# RFC 5322's dot-atom before the @: no quotes, backslashes, spaces or brackets,
 # which would need quoting in the project's metadata and in git's author line.
 EMAIL_ATOM = r"[\w!#$%&'*+/=?^`{|}~-]+"
-EMAIL_PATTERN = re.compile(rf"{EMAIL_ATOM}(\.{EMAIL_ATOM})*@[\w-]+(\.[\w-]+)+")
+# After it, DNS labels: letters and digits, hyphens inside only. An accented
+# (internationalised) domain is fine; an accented name is not (see check_email).
+DOMAIN_LABEL = r"[^\W_]+(-+[^\W_]+)*"
+EMAIL_PATTERN = re.compile(
+    rf"{EMAIL_ATOM}(\.{EMAIL_ATOM})*@{DOMAIN_LABEL}(\.{DOMAIN_LABEL})+"
+)
 GITHUB_OWNER_PATTERN = re.compile(r"[A-Za-z0-9]+(-[A-Za-z0-9]+)*")
 DNS_LABEL = r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
 NAMESPACE_PATTERN = re.compile(DNS_LABEL)
@@ -46,9 +51,17 @@ MAX_NAME_LENGTH = MAX_SLUG_LENGTH  # the slug is made from the name
 # controls, lone surrogates, line and paragraph separators, and U+FFFE/U+FFFF.
 UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
 NONCHARACTERS = "\ufffe\uffff"
+# Bidirectional controls make text display other than it is stored (the
+# "Trojan Source" trick): a name holding one reads differently in every file.
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
 
 # The standard library, and its own test package, absent from its name list.
 STDLIB_MODULES = sys.stdlib_module_names | {"test"}
+# Modules that Python's site imports at every start of an interpreter: a package
+# named so would run at every start of the venv's Python, whatever the command.
+STARTUP_MODULES = frozenset({"sitecustomize", "usercustomize"})
 # Folders whose modules import each other by bare name (scripts and pytest put
 # their folder first on sys.path), so a package named like one would be hidden.
 SCRIPT_FOLDERS = (".", "benchmarks", "tests")
@@ -300,6 +313,13 @@ def check_module_name(name: str, taken: frozenset[str] = frozenset()) -> str | N
         )
     if keyword.iskeyword(name) or keyword.issoftkeyword(name):
         return "is a Python keyword; choose another name"
+    if name.startswith("__") and name.endswith("__"):
+        return "is of the form __name__, which Python keeps for itself; choose another"
+    if name in STARTUP_MODULES:
+        return (
+            "is imported by Python at every start of the venv's interpreter; "
+            "choose another name"
+        )
     if name in STDLIB_MODULES:
         return "shadows a module of the Python standard library; choose another name"
     if name in INSTALLED_MODULES:
@@ -310,7 +330,16 @@ def check_module_name(name: str, taken: frozenset[str] = frozenset()) -> str | N
 
 
 def check_email(email: str) -> str | None:
-    """Catch a typo before it lands in pyproject.toml and commit metadata."""
+    """Catch a typo before it lands in pyproject.toml and commit metadata.
+
+    setuptools reads the address with the standard library's email parser,
+    which refuses an accented name before the @: the venv would not build.
+    """
+    if not email.partition("@")[0].isascii():
+        return (
+            "must have only ASCII characters before the @ (setuptools refuses "
+            "others in the project's metadata)"
+        )
     if not EMAIL_PATTERN.fullmatch(email):
         return "must look like name@domain.tld"
     return None
@@ -357,6 +386,12 @@ def check_text(text: str) -> str | None:
         for char in text
     ):
         return "must be a single line of printable characters"
+    controls = sorted({f"U+{ord(char):04X}" for char in text if char in BIDI_CONTROLS})
+    if controls:
+        return (
+            f"must not hold bidirectional controls ({', '.join(controls)}), "
+            "which make text display other than it is"
+        )
     return None
 
 
@@ -439,7 +474,9 @@ def derived_from(answers: dict[str, object], template: Path | None) -> dict[str,
             continue
         try:
             rendered = render_variable(environment, default, answers)
-        except UndefinedError:
+        except (UndefinedError, TypeError):
+            # An answer of the wrong kind (a number from a replay file, which
+            # slugify refuses) derives nothing; check_value_type reports it.
             continue
         if rendered == answers.get(name):
             sources[name] = set(DEFAULT_REFERENCE.findall(default))

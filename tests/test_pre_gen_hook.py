@@ -40,11 +40,19 @@ REFUSED = [
     pytest.param("module_name", "sqlalchemy", id="module-shadows-sqlalchemy"),
     pytest.param("module_name", "yaml", id="module-shadows-pyyaml"),
     pytest.param("module_name", "live_server", id="module-shadows-a-benchmark-script"),
+    # Python's site imports these at every start: the project would run each time.
+    pytest.param("module_name", "sitecustomize", id="module-imported-at-every-start"),
+    pytest.param("module_name", "usercustomize", id="module-imported-at-user-start"),
+    pytest.param("module_name", "__init__", id="module-reserved-dunder"),
     # The email lands in pyproject.toml and in the first commit.
     pytest.param("author_email", "jane.doe", id="email-without-at"),
     pytest.param("author_email", "jane@localhost", id="email-without-domain"),
     pytest.param("author_email", 'jane"doe@example.com', id="email-with-quote"),
     pytest.param("author_email", "jane\\doe@example.com", id="email-with-backslash"),
+    # setuptools refuses an accented name before the @: the venv would not build.
+    pytest.param("author_email", "zoë@exämple.fr", id="email-non-ascii-name"),
+    pytest.param("author_email", "x@-.-", id="email-domain-of-hyphens"),
+    pytest.param("author_email", "x@titanic-.org", id="email-label-ending-in-hyphen"),
     # The owner builds repository and image URLs.
     pytest.param("github_owner", "-jane", id="owner-leading-hyphen"),
     pytest.param("github_owner", "jane_doe", id="owner-underscore"),
@@ -67,6 +75,8 @@ REFUSED = [
     # The slug, and the project's folder, is made from the name.
     pytest.param("project_name", "T" * 300, id="name-too-long-for-a-folder"),
     pytest.param("project_name", "!!!", id="name-without-letters"),
+    # A bidirectional override shows the name other than it is stored.
+    pytest.param("project_name", "Titanic \u202eSurvival", id="name-bidi-override"),
     pytest.param("project_name", "", id="name-empty"),
 ]
 
@@ -117,6 +127,8 @@ def test_every_error_is_reported_at_once(tmp_path):
         ("license", "WTFPL"),
         ("python_version", "3.10"),
         ("module_name", None),
+        # A number in a replay file: slugify would raise on it in the hook.
+        ("project_name", 42),
     ],
 )
 def test_wrong_kinds_of_value_are_refused(answer, value):
@@ -165,6 +177,8 @@ def test_default_answers_pass():
         ("module_name", "titanic2"),
         ("author_email", "jane+ml@data.example.co.uk"),
         ("author_email", "o'brien@exämple.fr"),
+        ("author_email", "jane@xn--exmple-cua.fr"),
+        ("author_email", "ops@titanic-survival.example.org"),
         ("project_name", "Fusée 🚀 de l'équipe 👩‍👩‍👧"),
         (
             "description",
