@@ -276,15 +276,26 @@ def test_accepted_texts_keep_every_file_valid(cookies, texts):
     assert completed.returncode == 0, completed.stdout
 
 
-def test_longest_accepted_names_stay_lint_clean(cookies):
-    longest = {
-        "project_name": ("Titanic Survival " * 4)[: pre_gen.MAX_NAME_LENGTH],
-        "project_slug": "a" * pre_gen.MAX_SLUG_LENGTH,
-        "module_name": "m" * pre_gen.MAX_MODULE_LENGTH,
-        "init_git": False,
-        "create_venv": False,
-    }
-    result = cookies.bake(extra_context=longest)
+@pytest.mark.parametrize(
+    "names",
+    [
+        pytest.param({"project_name": "Q"}, id="shortest"),
+        pytest.param(
+            {
+                "project_name": ("Titanic Survival " * 4)[: pre_gen.MAX_NAME_LENGTH],
+                "project_slug": "a" * pre_gen.MAX_SLUG_LENGTH,
+                "module_name": "m" * pre_gen.MAX_MODULE_LENGTH,
+            },
+            id="longest",
+        ),
+    ],
+)
+def test_shortest_and_longest_names_stay_lint_clean(cookies, names):
+    # With every default option; the bake matrix deals short and long names
+    # out over the other combinations.
+    result = cookies.bake(
+        extra_context={**names, "init_git": False, "create_venv": False}
+    )
     assert result.exit_code == 0, result.exception
     for command in (["ruff", "check", "--no-cache", "."], ["black", "--check", "."]):
         completed = subprocess.run(
