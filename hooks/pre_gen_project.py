@@ -14,14 +14,17 @@ import json
 import keyword
 import os
 import re
+import shlex
 import sys
 import unicodedata
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+from cookiecutter.config import get_user_config
 from cookiecutter.environment import StrictEnvironment
 from cookiecutter.prompt import render_variable
+from cookiecutter.replay import get_file_name
 from jinja2.exceptions import UndefinedError
 
 ANSWERS_JSON = r"""{{ cookiecutter | tojson }}"""
@@ -497,25 +500,72 @@ def find_problems(answers: dict[str, object], taken: frozenset[str]) -> dict:
     return problems
 
 
-def find_errors(answers: dict[str, object]) -> list[str]:
-    """Return one line per refused answer, naming the answer, its value and the rule.
+def refusals(answers: dict[str, object]) -> tuple[dict[str, str], list[str]]:
+    """Map each refused answer to the rule it breaks; list the answers made from them.
 
     An answer derived from a refused one, even through another derived answer, is
-    left out: fixing the root fixes it, and cookiecutter's traceback follows.
+    not refused on its own: at the prompts, fixing the root fixes it, and
+    cookiecutter's traceback follows. A replay file holds its value all the same.
     """
     template = template_dir(answers)
     problems = find_problems(answers, project_modules(template))
     tainted = set(problems)
-    consequences = set()
+    derived = []
     for name, reads in derived_from(answers, template).items():
         if reads & tainted:
             tainted.add(name)
-            consequences.add(name)
+            derived.append(name)
+    roots = {name: rule for name, rule in problems.items() if name not in derived}
+    return roots, derived
+
+
+def error_lines(answers: dict[str, object], roots: dict[str, str]) -> list[str]:
+    """One line per refused answer, naming the answer, its value and the rule."""
     return [
-        f"error: {name} = {answers.get(name)!r} {problem}."
-        for name, problem in problems.items()
-        if name not in consequences
+        f"error: {name} = {answers.get(name)!r} {rule}." for name, rule in roots.items()
     ]
+
+
+def find_errors(answers: dict[str, object]) -> list[str]:
+    """Return the error lines of the refused answers, none when all pass."""
+    return error_lines(answers, refusals(answers)[0])
+
+
+def replay_file(answers: dict[str, object]) -> Path | None:
+    """The file where cookiecutter saved these very answers, if there is one.
+
+    cookiecutter writes every bake's answers to its replay folder, in a file
+    named after the template's folder, before any hook runs. A file holding
+    other answers (an earlier bake's, when --config-file moved the folder or
+    --replay-file named another file) is not offered.
+    """
+    repo_dir = answers.get("_repo_dir")
+    if not isinstance(repo_dir, str):
+        return None
+    name = os.path.basename(os.path.abspath(repo_dir))
+    path = Path(get_file_name(get_user_config()["replay_dir"], name))
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return path if saved.get("cookiecutter") == answers else None
+
+
+def retry_line(answers: dict[str, object], roots: list[str], derived: list[str]) -> str:
+    """Say how to bake again with the answers given, once the refused ones are fixed.
+
+    Without it, every answer typed at the prompts is lost with the refusal.
+    """
+    path = replay_file(answers)
+    if path is None:
+        return ""
+    fix = ", ".join(roots)
+    if derived:
+        fix += f" (and {', '.join(derived)}, made from {'them' if roots[1:] else 'it'})"
+    template = str(answers.get("_template", answers["_repo_dir"]))
+    command = ["cookiecutter", "--replay-file", str(path), template]
+    run = shlex.join([*command, "-o", str(answers["_output_dir"])])
+    return f"  to retry with your answers: correct {fix} in {path}, then run: {run}"
 
 
 def existing_files_record(project: Path) -> Path:
@@ -555,10 +605,13 @@ def record_existing_files(project: Path) -> None:
 
 def main(answers: dict[str, object], project: Path) -> int:
     """Print every refused answer to stderr; a non-zero exit stops the bake."""
-    errors = find_errors(answers)
-    for line in errors:
+    roots, derived = refusals(answers)
+    for line in error_lines(answers, roots):
         print(line, file=sys.stderr)
-    if errors:
+    if roots:
+        retry = retry_line(answers, list(roots), derived)
+        if retry:
+            print(retry, file=sys.stderr)
         return 1
     record_existing_files(project)
     return 0

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -117,6 +120,65 @@ def test_every_error_is_reported_at_once(tmp_path):
     assert "error: module_name = 'json'" in completed.stderr
     assert "error: author_email = 'nobody'" in completed.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def replay_environment(tmp_path: Path) -> dict[str, str]:
+    """Bakes whose replay folder (where cookiecutter saves the answers) is ours."""
+    config = tmp_path / "cookiecutter.yaml"
+    config.write_text(f'replay_dir: "{tmp_path / "replay"}/"\n')
+    return {
+        **os.environ,
+        "COOKIECUTTER_CONFIG": str(config),
+        "TEMPLATE_SKIP_SETUP": "1",
+    }
+
+
+def retry_command(stderr: str) -> list[str]:
+    """The command of the hook's retry line, run with this interpreter."""
+    (line,) = [line for line in stderr.splitlines() if line.startswith("  to retry")]
+    command = shlex.split(line.split(", then run: ", 1)[1])
+    assert command[0] == "cookiecutter"
+    return [sys.executable, "-m", *command]
+
+
+def test_a_refusal_says_how_to_bake_again_with_the_answers_given(tmp_path):
+    env = replay_environment(tmp_path)
+    refused = bake_from_command_line(
+        tmp_path / "out", "author_email=nobody", "github_owner=ada-l", env=env
+    )
+    assert refused.returncode == 1
+    replay = tmp_path / "replay" / f"{TEMPLATE_DIR.name}.json"
+    assert f"correct author_email in {replay}, then run: " in refused.stderr
+    # Correct the answer where the line says, then run the line's command.
+    saved = json.loads(replay.read_text())
+    saved["cookiecutter"]["author_email"] = "ada@example.org"
+    replay.write_text(json.dumps(saved))
+    command = retry_command(refused.stderr)
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    pyproject = (tmp_path / "out" / "titanic-survival" / "pyproject.toml").read_text()
+    metadata = tomllib.loads(pyproject)["project"]
+    assert metadata["authors"][0]["email"] == "ada@example.org"
+    assert metadata["urls"]["Repository"].startswith("https://github.com/ada-l/")
+
+
+def test_a_number_as_name_in_a_replay_file_is_refused_in_one_line(tmp_path):
+    env = replay_environment(tmp_path)
+    baked = bake_from_command_line(tmp_path / "first", *SETUP_OFF, env=env)
+    assert baked.returncode == 0, baked.stderr
+    replay = tmp_path / "replay" / f"{TEMPLATE_DIR.name}.json"
+    saved = json.loads(replay.read_text())
+    saved["cookiecutter"]["project_name"] = 42
+    replay.write_text(json.dumps(saved))
+    command = [sys.executable, "-m", "cookiecutter", "--replay-file", str(replay)]
+    command += [str(TEMPLATE_DIR), "-o", str(tmp_path / "second")]
+    refused = subprocess.run(command, env=env, capture_output=True, text=True)
+    assert refused.returncode == 1
+    ours = [line for line in refused.stderr.splitlines() if line.startswith("error:")]
+    assert ours == ["error: project_name = 42 must be text."]
+    assert "TypeError" not in refused.stderr
+    assert retry_command(refused.stderr)[3:5] == ["--replay-file", str(replay)]
+    assert list((tmp_path / "second").glob("*")) == []
 
 
 @pytest.mark.parametrize(
