@@ -59,7 +59,8 @@ def test_bake_benchmark_times_one_bake_of_each_template():
 def test_image_benchmark_measures_the_api_image():
     printed = run_benchmark("image.py", "--target", "api")
     assert re.search(r"^\| api \| \d+ MB \| \d+ MB \| [\d.]+x", printed, re.MULTILINE)
-    assert re.search(r"^API image \d+ MB (meets|misses) the", printed, re.MULTILINE)
+    # The target docs/benchmarks.md publishes, measured with the bytecode pip writes.
+    assert re.search(r"^API image \d+ MB meets the 450 MB", printed, re.MULTILINE)
 
 
 @pytest.mark.slow
