@@ -596,11 +596,24 @@ def existing_files(project: Path) -> list[str]:
     return found
 
 
-def record_existing_files(project: Path) -> None:
-    """Write the list for the post-generation hook, which deletes it."""
+def record_existing_files(project: Path) -> str | None:
+    """Write the list for the post-generation hook, which deletes it.
+
+    A new folder holds nothing, so nothing is written, and an older list left
+    by a bake that failed half-way is removed. Returns the reason the list
+    could not be written, None when it was.
+    """
     record = existing_files_record(project)
-    record.parent.mkdir(parents=True, exist_ok=True)
-    record.write_text(json.dumps(existing_files(project)))
+    existing = existing_files(project)
+    try:
+        if not existing:
+            record.unlink(missing_ok=True)
+            return None
+        record.parent.mkdir(parents=True, exist_ok=True)
+        record.write_text(json.dumps(existing))
+    except OSError as error:
+        return str(error)
+    return None
 
 
 def main(answers: dict[str, object], project: Path) -> int:
@@ -613,7 +626,14 @@ def main(answers: dict[str, object], project: Path) -> int:
         if retry:
             print(retry, file=sys.stderr)
         return 1
-    record_existing_files(project)
+    failure = record_existing_files(project)
+    if failure is not None:
+        print(
+            f"error: could not list the files already in {project} ({failure}); "
+            "the bake stops so that none of them is removed.",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -159,6 +159,34 @@ def test_baking_again_into_a_project_keeps_the_users_files(
     assert not list((tmp_path / "cache").rglob("*.json"))
 
 
+def test_a_new_folder_leaves_no_list_and_removes_a_stale_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    project = tmp_path / "project"
+    project.mkdir()
+    record = pre_gen.existing_files_record(project)
+    record.parent.mkdir(parents=True)
+    record.write_text('["app/main.py"]')  # left by a bake that failed half-way
+    assert pre_gen.record_existing_files(project) is None
+    assert not record.exists()
+    assert post_gen.read_existing_files(project) == frozenset()
+
+
+def test_a_list_that_cannot_be_written_stops_the_bake(tmp_path):
+    project = tmp_path / "out" / "titanic-survival"
+    (project / "app").mkdir(parents=True)
+    (project / "app" / "mine.py").write_text("print('mine')\n")
+    (tmp_path / "cache").write_text("a file where the cache folder should be")
+    env = {**os.environ, "TEMPLATE_SKIP_SETUP": "1"}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
+    completed, project = bake(tmp_path, env, "-f", "include_api=false")
+    assert completed.returncode == 1
+    ours = [line for line in completed.stderr.splitlines() if line.startswith("error:")]
+    assert len(ours) == 1
+    assert ours[0].startswith(f"error: could not list the files already in {project}")
+    assert (project / "app" / "mine.py").read_text() == "print('mine')\n"
+    assert not (project / "main.py").exists()
+
+
 def test_cruft_update_is_recognised_only_in_its_scratch_dir(tmp_path):
     scratch = Path(tempfile.mkdtemp()) / "titanic-survival"
     scratch.mkdir()
