@@ -10,11 +10,12 @@ MLflow store. Then it starts the API and a plain FastAPI app that loads the
 same model with joblib, alternately, and prints how long each took to answer
 /ready: in this environment with the API reading the SQLite file, as on a
 laptop, then as pods on a cluster start: with the packages the API image
-installs (requirements-api.txt, compiled to bytecode), reading a tracking
-server (`mlflow server` on that file). Then it starts the API and `mlflow
-models serve` on 127.0.0.1 (one worker each) and sends the same rows to each:
-one-row requests, then 1,000-row batches, from concurrent clients. It prints
-requests per second and latency percentiles, and our figures over MLflow's.
+installs (requirements-api.txt, without bytecode, as the image has them),
+reading a tracking server (`mlflow server` on that file). Then it starts the
+API and `mlflow models serve` on 127.0.0.1 (one worker each) and sends the
+same rows to each: one-row requests, then 1,000-row batches, from concurrent
+clients. It prints requests per second and latency percentiles, and our
+figures over MLflow's.
 """
 
 from __future__ import annotations
@@ -251,21 +252,21 @@ def compare_startups(
 def image_python(workdir: Path) -> str:
     """Install what the API image installs into a new venv; return its Python.
 
-    As the Dockerfile's api stage: requirements-api.txt, then the project
-    without its dependencies, compiled to bytecode as pip does. This
-    project's own venv is not a pod's: it has the dev tools, and skops imports
-    pytest through scikit-learn's test helpers when it finds it.
+    As the Dockerfile's api stage: requirements-api.txt without bytecode
+    (pip's --no-compile), then the project without its dependencies, compiled
+    to bytecode as pip does. This project's own venv is not a pod's: it has
+    the dev tools, and skops imports pytest through scikit-learn's test
+    helpers when it finds it.
     """
     venv = workdir / "image"
     logger.info("Installing the API image's packages into %s", venv)
     uv = find_uv_bin()
     python = str(venv / "bin" / "python")
-    install = [uv, "pip", "install", "--quiet", "--compile-bytecode"]
-    install += ["--python", python]
+    install = [uv, "pip", "install", "--quiet", "--python", python]
     for command in (
         [uv, "venv", "--quiet", "--python", sys.executable, str(venv)],
         install + ["-r", str(PROJECT_ROOT / "requirements-api.txt")],
-        install + ["--no-deps", str(PROJECT_ROOT)],
+        install + ["--compile-bytecode", "--no-deps", str(PROJECT_ROOT)],
     ):
         subprocess.run(command, check=True, timeout=TRAINING_TIMEOUT_S)
     return python

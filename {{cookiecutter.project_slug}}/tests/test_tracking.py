@@ -244,9 +244,8 @@ def test_mlflow_is_imported_only_when_tracking() -> None:
         "config, features, model, plots, cli, errors, data.load, "
         "training.evaluate, training.search, training.train, monitoring.reference"
     )
-    imports = "; ".join(
-        f"import {{ cookiecutter.module_name }}.{name}" for name in modules.split(", ")
-    )
+    package = "{{ cookiecutter.module_name }}"
+    imports = "; ".join(f"import {package}.{name}" for name in modules.split(", "))
     code = (
         f"{imports}; import main, sys; "
         "assert 'mlflow' not in sys.modules, 'mlflow was imported'"
