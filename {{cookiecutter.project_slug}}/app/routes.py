@@ -218,7 +218,9 @@ async def _score(
     request_id = _request_id(request)
     identifiers = [getattr(row, IDENTIFIER) if IDENTIFIER else None for row in rows]
     state.metrics.count_predictions(scores.classes)
-    state.prediction_log.write(request_id, identifiers, columns, scores, latency_ms)
+    await state.prediction_log.write(
+        request_id, identifiers, columns, scores, latency_ms
+    )
     body = {
         "request_id": request_id,
         "model_name": scores.model.name,

@@ -207,7 +207,7 @@ def train(data_uri: str, workdir: Path, tracking_uri: str) -> None:
 def serve_ours(
     workdir: Path, tracking_uri: str, python: str = sys.executable
 ) -> Iterator[Server]:
-    """Run `uvicorn app.main:app` with one worker, as the README says."""
+    """Run `uvicorn app.main:app` with one worker, as the image does (h11)."""
     env = {
         "MLFLOW_TRACKING_URI": tracking_uri,
         "MODEL_NAME": MODEL_NAME,
@@ -215,7 +215,7 @@ def serve_ours(
         "LOG_LEVEL": "WARNING",
     }
     port = free_port()
-    command = [python, "-m", "uvicorn", "app.main:app"]
+    command = [python, "-m", "uvicorn", "app.main:app", "--http", "h11"]
     command += ["--host", HOST, "--port", str(port), "--workers", "1"]
     # The prediction log also goes to stdout: drop it, the file is enough here.
     with serving(command, env, "/ready", port, workdir / "api.err") as started_in_s:

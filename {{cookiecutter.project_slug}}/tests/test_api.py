@@ -1,5 +1,6 @@
 """The serving API in process: every endpoint, its errors, its metrics and its log."""
 
+import asyncio
 import json
 import logging
 import math
@@ -38,6 +39,9 @@ from {{ cookiecutter.module_name }}.data.load import (
 from {{ cookiecutter.module_name }}.dataset import (
     DATASET,
 )
+from {{ cookiecutter.module_name }}.errors import (
+    EXIT_INVALID_INPUT,
+)
 from {{ cookiecutter.module_name }}.monitoring.log_schema import (
     LOG_COLUMNS,
 )
@@ -65,6 +69,7 @@ from tests.api_helpers import (
     read_log,
     served_app,
 )
+from tests.cli_helpers import only_error
 from tests.declared import CLASSES, TARGET, identifier, optional
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -748,7 +753,8 @@ def test_unwritable_prediction_log_is_one_error_line(tmp_path: Path, caplog) -> 
     log = PredictionLog(tmp_path)
     log.open()
     # A stand-in: the log reads these attributes of the scores only.
-    log.write("req-1", [None], columns, scores, latency_ms=1.0)  # type: ignore[arg-type]
+    writing = log.write("req-1", [None], columns, scores, 1.0)  # type: ignore[arg-type]
+    asyncio.run(writing)
     log.close()
     (record,) = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert f"Prediction log {tmp_path} not written" in record.getMessage()
@@ -787,14 +793,25 @@ def test_caller_request_id_is_kept(client: TestClient) -> None:
     assert odd.json()["request_id"] != "a b\tc"
 
 
-def test_invalid_settings_stop_the_startup(
-    isolated_settings, monkeypatch: pytest.MonkeyPatch, caplog
+@pytest.mark.parametrize(
+    ("name", "value", "named"),
+    [
+        ("LOG_LEVEL", "loud", "LOG_LEVEL"),
+        ("MODEL_ALIAS", "", "MODEL_ALIAS"),
+        ("DEMO_PAGE_ENABLED", "maybe", "DEMO_PAGE_ENABLED"),
+        ("PREDICTION_LOG_PATH", "{tmp}/a-file/predictions.jsonl", "is a file"),
+    ],
+)
+def test_invalid_settings_stop_before_serving(
+    isolated_settings, monkeypatch, tmp_path: Path, caplog, name, value, named
 ) -> None:
-    """A bad variable fails the startup, naming it, instead of serving half-set."""
-    monkeypatch.setenv("LOG_LEVEL", "loud")
-    with pytest.raises(ValidationError), TestClient(create_app()):
-        pass
-    assert "LOG_LEVEL" in caplog.text
+    """A bad variable stops the app as it is built: exit 2 and one line naming it."""
+    (tmp_path / "a-file").write_text("in the way")
+    monkeypatch.setenv(name, value.format(tmp=tmp_path))
+    with pytest.raises(SystemExit) as stopped:
+        create_app()
+    assert stopped.value.code == EXIT_INVALID_INPUT
+    assert named in only_error(caplog)
 
 
 def test_env_example_configures_the_api(

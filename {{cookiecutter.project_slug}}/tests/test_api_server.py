@@ -2,14 +2,19 @@
 
 import json
 import os
+import re
 import signal
+import socket
+import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
 from app.settings import ApiSettings
 from benchmarks.live_server import HOST, free_port, live_server
 from tests.api_helpers import CHAMPION_VERSION, EXAMPLE, check_prediction, read_log
+from tests.cli_helpers import only_error_line
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # Importing mlflow and loading the model take seconds; a slow CI gets room.
@@ -17,27 +22,43 @@ STARTUP_TIMEOUT_S = 120
 REQUEST_TIMEOUT_S = 30
 
 
-def test_uvicorn_serves_predictions(trained_store, tmp_path: Path) -> None:
-    """Start the server as the README says, predict over HTTP, stop it cleanly."""
-    port = free_port()
-    log_path = tmp_path / "logs" / "predictions.jsonl"
-    # Only this test's settings: none inherited from the developer's shell.
+def image_command(port: int) -> list[str]:
+    """The API image's own server command (its CMD), on a loopback port here."""
+    dockerfile = (PROJECT_ROOT / "Dockerfile").read_text()
+    (cmd,) = re.findall(r'^CMD (\["uvicorn".*\])$', dockerfile, re.MULTILINE)
+    command = json.loads(cmd)
+    command[command.index("--host") + 1] = HOST
+    command[command.index("--port") + 1] = str(port)
+    return [sys.executable, "-m", *command, "--app-dir", str(PROJECT_ROOT)]
+
+
+def server_env(**settings: str) -> dict[str, str]:
+    """This test's settings only: none inherited from the developer's shell."""
     inherited = {
         name: value
         for name, value in os.environ.items()
         if name.lower() not in ApiSettings.model_fields
     }
-    env = {
-        **inherited,
-        "MLFLOW_TRACKING_URI": trained_store.uri,
-        "MODEL_NAME": trained_store.model_name,
-        "PREDICTION_LOG_PATH": str(log_path),
-    }
-    command = [sys.executable, "-m", "uvicorn", "app.main:app"]
-    command += ["--host", HOST, "--port", str(port), "--app-dir", str(PROJECT_ROOT)]
+    return {**inherited, **settings}
+
+
+def store_settings(trained_store, log_path: Path) -> dict[str, str]:
+    """Serve the shared champion, logging to log_path."""
+    return server_env(
+        MLFLOW_TRACKING_URI=trained_store.uri,
+        MODEL_NAME=trained_store.model_name,
+        PREDICTION_LOG_PATH=str(log_path),
+    )
+
+
+def test_uvicorn_serves_predictions(trained_store, tmp_path: Path) -> None:
+    """Start the server as the image does, predict over HTTP, stop it cleanly."""
+    port = free_port()
+    log_path = tmp_path / "logs" / "predictions.jsonl"
+    env = store_settings(trained_store, log_path)
     server_log = tmp_path / "server.log"
     with live_server(
-        command,
+        image_command(port),
         port,
         "/ready",
         env=env,
@@ -63,3 +84,85 @@ def test_uvicorn_serves_predictions(trained_store, tmp_path: Path) -> None:
     assert [line["request_id"] for line in read_log(log_path)] == [
         body["request_id"]
     ] * 3
+
+
+def test_answered_predictions_survive_a_kill(trained_store, tmp_path: Path) -> None:
+    """Killed (SIGKILL, as the OOM killer does) right after answering: no row lost."""
+    port = free_port()
+    log_path = tmp_path / "predictions.jsonl"
+    env = store_settings(trained_store, log_path)
+    rows = 10_000
+    with live_server(
+        image_command(port),
+        port,
+        "/ready",
+        env=env,
+        cwd=tmp_path,
+        log=tmp_path / "server.log",
+        timeout_s=STARTUP_TIMEOUT_S,
+    ) as server:
+        request = urllib.request.Request(
+            f"{server.base_url}/predict",
+            data=json.dumps([EXAMPLE] * rows).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_S) as response:
+            body = response.read()
+            server.process.kill()
+    answered = json.loads(body)["request_id"]
+    logged = [line["request_id"] for line in read_log(log_path)]
+    assert logged == [answered] * rows
+
+
+def test_oversized_headers_are_refused_at_once(trained_store, tmp_path: Path) -> None:
+    """A 48 MB header is cut short, and the other requests are not held up."""
+    port = free_port()
+    env = store_settings(trained_store, tmp_path / "predictions.jsonl")
+    with live_server(
+        image_command(port),
+        port,
+        "/ready",
+        env=env,
+        cwd=tmp_path,
+        log=tmp_path / "server.log",
+        timeout_s=STARTUP_TIMEOUT_S,
+    ) as server:
+        started = time.monotonic()
+        answer = send_huge_header(port, megabytes=48)
+        refused_in = time.monotonic() - started
+        with urllib.request.urlopen(f"{server.base_url}/health", timeout=5) as health:
+            assert health.status == 200
+    assert refused_in < 5
+    assert answer == b"" or answer.startswith(b"HTTP/1.1 400")
+
+
+def send_huge_header(port: int, megabytes: int) -> bytes:
+    """Send a request whose one header is megabytes long; return what came back."""
+    with socket.create_connection((HOST, port), timeout=30) as connection:
+        connection.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ")
+        chunk = b"a" * (1 << 20)
+        try:
+            for _ in range(megabytes):
+                connection.sendall(chunk)
+            connection.sendall(b"\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        try:
+            return connection.recv(64)
+        except ConnectionResetError:
+            return b""
+
+
+def test_a_bad_setting_stops_the_server_in_one_line(tmp_path: Path) -> None:
+    """An empty MODEL_ALIAS: the server never starts, one line says why, exit 2."""
+    command = image_command(free_port())
+    completed = subprocess.run(
+        command,
+        env=server_env(MODEL_ALIAS=""),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=STARTUP_TIMEOUT_S,
+        check=False,
+    )
+    assert "MODEL_ALIAS" in only_error_line(completed, exit_code=2)
