@@ -3,6 +3,7 @@
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,8 @@ import pytest
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
 CODE_FOLDERS = ("src", "app", "benchmarks", "deployment")
+# `python -m NAME` anywhere in the README, versioned interpreters included.
+PYTHON_MODULE = re.compile(r"\bpython[\d.]* -m ([\w.]+)")
 BASH_BLOCK = re.compile(r"^```bash\n(.*?)^```", re.MULTILINE | re.DOTALL)
 # A new shell of a machine that has only the system's tools: no uv, no venv.
 NEW_SHELL_PATH = "/usr/bin:/bin"
@@ -113,3 +116,24 @@ def test_readme_commands_run_as_written_in_a_new_shell() -> None:
     ran = "\n".join(commands)
     assert completed.returncode == 0, f"{ran}\n---\n{completed.stderr[-3000:]}"
     assert f"usage: {CLI} " in completed.stdout
+
+
+def test_every_python_module_the_readme_runs_is_installed() -> None:
+    """`python -m NAME` works in the venv: uv builds it without pip, for one.
+
+    Checked as `python -m` finds them, from the project folder.
+    """
+    names = sorted(set(PYTHON_MODULE.findall(README)))
+    find = (
+        "import importlib.util as u, sys; "
+        "print(*(name for name in sys.argv[1:] if not u.find_spec(name)))"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", find, *names],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "benchmarks.monitoring" in names
+    assert completed.stdout.split() == []
