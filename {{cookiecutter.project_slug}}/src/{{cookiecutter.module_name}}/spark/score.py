@@ -19,6 +19,7 @@ from {{ cookiecutter.module_name }}.features import (
     PROBABILITY,
 )
 from {{ cookiecutter.module_name }}.scoring import ID_COLUMN, read_model, score
+from {{ cookiecutter.module_name }}.spark.prepare import written_rows
 from {{ cookiecutter.module_name }}.spark.read import read_passengers, require_input
 from {{ cookiecutter.module_name }}.spark.session import (
     spark_errors,
@@ -54,7 +55,13 @@ def score_on_spark(command: SparkScoreCommand) -> None:
             scores.write.option("compression", COMPRESSION).parquet(
                 spark_path(command.output)
             )
-    logger.info("Scored with %s; wrote %s", command.served_model_uri, command.output)
+            rows = written_rows(spark, command.output)
+    logger.info(
+        "Scored %d passengers with %s; wrote %s",
+        rows,
+        command.served_model_uri,
+        command.output,
+    )
 
 
 def model_inputs(passengers: DataFrame) -> DataFrame:
