@@ -2,6 +2,7 @@
 
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -35,7 +36,7 @@ NOT_RUN = {
     "AWS_ENDPOINT_URL=": "needs an S3 endpoint (tests/test_s3.py runs it on moto)",
     "uv add": "changes the lock, from the network",
     "uv lock --upgrade": "changes the lock, from the network",
-    "uv export": "rewrites tracked files",
+    "uv export": "rewrites tracked files: test_export_commands_print_nothing runs it",
     "uv run pytest": "runs the test suite that this test is part of",
     "git tag": "publishes a release",
     "python deployment/set_image_tag.py": "needs the digests of pushed images",
@@ -137,3 +138,25 @@ def test_every_python_module_the_readme_runs_is_installed() -> None:
     )
     assert "benchmarks.monitoring" in names
     assert completed.stdout.split() == []
+
+
+def test_export_commands_print_nothing(tmp_path: Path) -> None:
+    """The README's exports write their file and keep the terminal clear."""
+    commands = readme_commands()
+    exports = [command for command in commands if command.startswith("uv export")]
+    assert exports
+    for export in exports:
+        arguments = shlex.split(export)
+        output = tmp_path / arguments[arguments.index("--output-file") + 1]
+        arguments[arguments.index("--output-file") + 1] = str(output)
+        completed = subprocess.run(
+            [sys.executable, "-m", *arguments],
+            cwd=PROJECT_ROOT,
+            env=new_shell_environment(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert completed.returncode == 0, completed.stderr
+        assert (completed.stdout, completed.stderr) == ("", "")
+        assert output.stat().st_size > 0
