@@ -260,3 +260,19 @@ def test_notebooks_are_valid_and_stripped(bakery, answers):
             if cell.cell_type == "code" and (cell.outputs or cell.execution_count)
         ]
         assert run == [], f"{path.name}: cells with outputs {run}"
+
+
+def test_env_files_stay_out_of_git_but_the_example(bakery, answers, tmp_path):
+    """Any .env file may hold secrets; .env.example is the template of them all."""
+    project = bakery.bake(answers).path
+    shutil.copy(project / ".gitignore", tmp_path)
+    subprocess.run(["git", "init", "--quiet"], cwd=tmp_path, check=True)
+    names = [".env", ".env.local", ".env.production", ".env.example"]
+    ignored = subprocess.run(
+        ["git", "check-ignore", *names],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ignored.stdout.split() == [".env", ".env.local", ".env.production"]
