@@ -2,6 +2,7 @@
 
 import json
 import logging
+import re
 import resource
 import subprocess
 import sys
@@ -29,6 +30,8 @@ from tests.conftest import FAST_TRAINING, FIRST_POINT, TINY_GRID
 # Tests about training alone skip MLflow: faster, and no store to clean up.
 LOCAL_ONLY = [*FAST_TRAINING, "--no-tracking"]
 UNREACHABLE = "http://127.0.0.1:9"
+# A timestamped line, the project's or MLflow's: date, time, level, logger.
+LOG_LINE = re.compile(r"\d{4}/\d\d/\d\d \d\d:\d\d:\d\d [A-Z]+ \S+: ")
 
 
 pytestmark = pytest.mark.usefixtures("isolated_settings")
@@ -105,6 +108,18 @@ def test_failed_save_keeps_the_last_good_set(titanic_csv: Path, tmp_path: Path):
     )
     assert "cannot save the model" in only_error_line(completed, exit_code=5)
     assert {path.name: path.read_bytes() for path in models.iterdir()} == before
+
+
+def test_tracked_training_logs_in_one_format(titanic_csv: Path, tmp_path: Path):
+    """MLflow's lines read like the project's, and no warning about pip shows."""
+    store = ["--mlflow-tracking-uri", f"sqlite:///{tmp_path}/mlflow.db"]
+    argv = ["--data-uri", str(titanic_csv), *FAST_TRAINING, *store]
+    completed = run_command(str(MAIN_SCRIPT), *argv, cwd=tmp_path, timeout=600)
+    assert completed.returncode == 0, completed.stderr
+    stamped = [line for line in completed.stderr.splitlines() if line[:1].isdigit()]
+    assert [line for line in stamped if " mlflow." in line] != []
+    assert [line for line in stamped if not LOG_LINE.match(line)] == []
+    assert "pip version" not in completed.stderr
 
 
 def test_cli_flags_override_environment(

@@ -43,7 +43,7 @@ spark.sql.shuffle.partitions 2
 spark.ui.enabled false
 """
 # A line of the commands' LOG_FORMAT (errors.py), which Spark's JVM logs follow.
-LOG_LINE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ \S+: ")
+LOG_LINE = re.compile(r"\d{4}/\d\d/\d\d \d\d:\d\d:\d\d [A-Z]+ \S+: ")
 # Printed by the JVM itself, since Spark's launcher always adds this module:
 # no Spark or Java switch turns it off.
 JVM_BANNER = "WARNING: Using incubator modules: jdk.incubator.vector"

@@ -5,6 +5,9 @@ import logging
 from pydantic import ValidationError
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# MLflow's: its loggers keep a handler of their own with this date format, so
+# a command's lines, the project's and MLflow's, read alike.
+LOG_DATE_FORMAT = "%Y/%m/%d %H:%M:%S"
 # Exit codes of every command, so that a scheduler or a CI step reads them the
 # same way whichever command it ran.
 EXIT_OK = 0
@@ -35,7 +38,7 @@ class SaveError(CommandError):
 
 def configure_logging(level: str) -> None:
     """Send logs to stderr once, then follow the configured level."""
-    logging.basicConfig(format=LOG_FORMAT)
+    logging.basicConfig(format=LOG_FORMAT, datefmt=LOG_DATE_FORMAT)
     logging.getLogger().setLevel(level)
 
 
