@@ -2,8 +2,10 @@
 
 import json
 import logging
+import os
 import re
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -309,3 +311,61 @@ def test_grid_command_lists_every_point(tmp_path: Path) -> None:
     points = json.loads(completed.stdout)
     assert len(points) == 2
     assert all(set(point) == set(TINY_GRID) for point in points)
+
+
+# A grid that keeps joblib's workers busy for minutes, so the test stops it midway.
+LONG_GRID = {"max_depth": list(range(2, 12)), "n_estimators": list(range(50, 300, 10))}
+
+
+def process_group(group: int) -> list[int]:
+    """The processes of a process group: a command and the workers it started."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while the folder was listed
+            continue
+        if int(fields[2]) == group:
+            members.append(int(stat.parent.name))
+    return members
+
+
+def wait_for(condition, seconds: float) -> bool:
+    """Poll a condition until it holds or the time is up."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads processes in /proc")
+def test_sigterm_stops_the_search_and_its_workers(titanic_csv: Path, tmp_path: Path):
+    """`kill` during the grid search: one line, exit 143, no worker left behind."""
+    argv = ["--data-uri", str(titanic_csv), "--param-grid", json.dumps(LONG_GRID)]
+    log = tmp_path / "stderr.log"
+    with log.open("w") as stderr:
+        training = subprocess.Popen(
+            [sys.executable, str(MAIN_SCRIPT), *argv, "--no-tracking"],
+            cwd=tmp_path,
+            stderr=stderr,
+            start_new_session=True,
+        )
+    try:
+        assert wait_for(lambda: len(process_group(training.pid)) > 2, 120), "no workers"
+        training.send_signal(signal.SIGTERM)
+        assert training.wait(timeout=120) == 128 + signal.SIGTERM, log.read_text()
+        assert wait_for(lambda: process_group(training.pid) == [], 10)
+    finally:
+        for pid in process_group(training.pid):
+            os.kill(pid, signal.SIGKILL)
+    assert "Train interrupted" in only_error_line_of(log.read_text())
+
+
+def only_error_line_of(stderr: str) -> str:
+    """The one error line a stopped command wrote, which no traceback follows."""
+    assert "Traceback" not in stderr
+    errors = [line for line in stderr.splitlines() if " ERROR " in line]
+    assert len(errors) == 1, stderr
+    return errors[0]
