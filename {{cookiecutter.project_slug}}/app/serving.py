@@ -141,9 +141,10 @@ class ServingState:
                     first_line(error),
                 )
                 logger.debug("Model loading failed", exc_info=True)
+                # Nor the URI: MODEL_URI may be a folder of the server.
                 self.failure = (
-                    f"cannot load model {uri} (the server log says why); "
-                    "once that is fixed, POST /model/reload loads it"
+                    "cannot load the configured model (the server log names it "
+                    "and says why); once that is fixed, POST /model/reload loads it"
                 )
                 raise ModelUnavailableError(self.failure) from error
             replacing = self.model is not None

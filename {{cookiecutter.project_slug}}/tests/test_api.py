@@ -206,12 +206,31 @@ def test_ready_names_the_served_model(client: TestClient, trained_store) -> None
 
 
 def test_not_ready_says_why(no_model_client: TestClient) -> None:
-    """Without a model, /ready answers 503 naming the model it could not load."""
+    """Without a model, /ready answers 503 saying what to do."""
     response = no_model_client.get("/ready")
     assert response.status_code == 503
     body = response.json()
     assert body["ready"] is False
-    assert "models:/nobody_registered_this@champion" in body["reason"]
+    assert "cannot load the configured model" in body["reason"]
+    assert "POST /model/reload" in body["reason"]
+
+
+def test_a_model_folder_stays_out_of_the_answers(
+    start_app, tmp_path: Path, caplog
+) -> None:
+    """MODEL_URI may be a folder of the server: the log names it, no 503 does."""
+    folder = tmp_path / "private" / "model"
+    client = start_app(model_uri=str(folder))
+    answers = [
+        client.get("/ready"),
+        client.post("/predict", json=PASSENGER_EXAMPLE),
+        client.get("/model"),
+    ]
+    for response in answers:
+        assert response.status_code == 503
+        assert "cannot load the configured model" in response.text
+        assert "private" not in response.text
+    assert str(folder) in caplog.text
 
 
 def test_missing_store_is_reported_not_created(
@@ -245,7 +264,7 @@ def test_unreachable_server_is_reported_quickly(start_app, caplog) -> None:
     ]
     for response in answers:
         assert response.status_code == 503
-        assert "cannot load model models:/" in response.text
+        assert "cannot load the configured model" in response.text
         assert "POST /model/reload" in response.text
         assert "127.0.0.1" not in response.text
     assert UNREACHABLE in caplog.text

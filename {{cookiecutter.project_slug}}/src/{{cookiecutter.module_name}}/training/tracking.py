@@ -51,6 +51,7 @@ logger = logging.getLogger(__name__)
 # to SQLAlchemy to report.
 STORE_FAILURES = (*TRACKING_FAILURES, SQLAlchemyError)
 MODEL_ARTIFACT = "model"
+PIP_VERSION_UNKNOWN = "Failed to resolve installed pip version"
 INPUT_EXAMPLE_ROWS = 5
 
 
@@ -239,17 +240,29 @@ def log_scores(
 
 @contextmanager
 def _known_warnings_silenced() -> Iterator[None]:
-    """Hide two MLflow warnings that do not apply here, so real ones stand out.
+    """Hide three MLflow warnings that do not apply here, so real ones stand out.
 
     MLflow registers its local-file dataset source twice, so any local path is
-    "ambiguous"; and it hints that integer columns cannot hold missing values,
+    "ambiguous"; it hints that integer columns cannot hold missing values,
     which is true of integer columns declared without missing values (and of
-    the target, in the datasets), but the loader rejects a missing one there.
+    the target, in the datasets), but the loader rejects a missing one there;
+    and it cannot pin pip in the model's conda.yaml, which nothing here uses,
+    because uv builds venvs without pip.
     """
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*can be interpreted in multiple")
-        warnings.filterwarnings("ignore", message="Hint: Inferred schema contains")
-        yield
+    environment = logging.getLogger("mlflow.utils.environment")
+    environment.addFilter(_not_about_pip_version)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*interpreted in multiple")
+            warnings.filterwarnings("ignore", message="Hint: Inferred schema contains")
+            yield
+    finally:
+        environment.removeFilter(_not_about_pip_version)
+
+
+def _not_about_pip_version(record: logging.LogRecord) -> bool:
+    """Drop MLflow's warning that no pip is installed, keep every other record."""
+    return not record.getMessage().startswith(PIP_VERSION_UNKNOWN)
 
 
 def _point_name(params: dict) -> str:
