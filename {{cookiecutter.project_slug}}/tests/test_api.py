@@ -223,7 +223,7 @@ def test_a_model_folder_stays_out_of_the_answers(
     client = start_app(model_uri=str(folder))
     answers = [
         client.get("/ready"),
-        client.post("/predict", json=PASSENGER_EXAMPLE),
+        client.post("/predict", json=EXAMPLE),
         client.get("/model"),
     ]
     for response in answers:

@@ -2,6 +2,9 @@
 
 import asyncio
 import math
+import random
+import statistics
+import time
 from pathlib import Path
 
 import numpy as np
@@ -157,3 +160,44 @@ def test_no_model_is_reported(tmp_path: Path) -> None:
     batcher = ServingState(settings, ApiMetrics()).batcher
     with pytest.raises(ModelUnavailableError, match="no model loaded yet"):
         asyncio.run(batcher.predict(*request_rows(0, 1)))
+
+
+class SlowEchoModel(EchoModel):
+    """The echo model, taking a while per call as a real model does."""
+
+    def __init__(self, call_s: float) -> None:
+        """Spend call_s on every call."""
+        super().__init__()
+        self.call_s = call_s
+
+    def predict(self, frame: pd.DataFrame) -> Predictions:
+        """Answer as the echo model does, after call_s."""
+        time.sleep(self.call_s)
+        return super().predict(frame)
+
+
+def test_clients_a_little_late_still_share_the_call() -> None:
+    """Eight clients whose next requests come back unevenly: full batches all along.
+
+    Each client sends its next request a network round trip after its answer,
+    from 0.5 to 4 ms. Waiting 2 ms for as many requests as the previous batch
+    held, the late ones missed it, and smaller batches persisted; waiting up to
+    a model call for the last second's largest batch keeps the eight together.
+    """
+    model = SlowEchoModel(call_s=0.02)
+    batcher = batcher_with(model, max_wait_s=0.05)
+    round_trips = random.Random(3)
+
+    async def client(first: int) -> None:
+        """Send twenty requests, one after the other, each a round trip late."""
+        for index in range(20):
+            await batcher.predict(*request_rows(first + index, 1))
+            await asyncio.sleep(round_trips.uniform(0.0005, 0.004))
+
+    async def run_clients() -> None:
+        """Eight clients at once."""
+        await asyncio.gather(*(client(100 * number) for number in range(8)))
+
+    asyncio.run(run_clients())
+    assert sum(model.batch_sizes) == 8 * 20
+    assert statistics.median(model.batch_sizes) == 8
