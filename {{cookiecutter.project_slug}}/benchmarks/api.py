@@ -123,16 +123,18 @@ def main() -> int:
         rows = input_records(data_uri)
         tracking_uri = f"sqlite:///{workdir / 'mlflow.db'}"
         train(data_uri, workdir, tracking_uri)
-        startups = compare_startups(workdir, tracking_uri, args.startups)
+        startups = compare_startups(workdir, tracking_uri, args.startups, args.http)
         print_startups("the SQLite file", startups)
         python = image_python(workdir)
         with tracking_server(workdir, tracking_uri) as server_uri:
-            startups = compare_startups(workdir, server_uri, args.startups, python)
+            startups = compare_startups(
+                workdir, server_uri, args.startups, args.http, python
+            )
         print_startups("a tracking server, with the image's packages", startups)
         if args.startup_only:
             return 0
         with (
-            serve_ours(workdir, tracking_uri) as ours,
+            serve_ours(workdir, tracking_uri, args.http) as ours,
             serve_mlflow(workdir, tracking_uri) as theirs,
         ):
             check_same_predictions(ours, theirs, rows[:BATCH_ROWS])
@@ -166,6 +168,13 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument(
         "--startup-only", action="store_true", help="measure the start-ups only"
+    )
+    parser.add_argument(
+        "--http",
+        choices=("h11", "httptools"),
+        default="h11",
+        help="uvicorn's HTTP parser: h11, as the image runs it, or the faster "
+        "httptools, to see what h11's header limit costs",
     )
     return parser.parse_args()
 
@@ -205,7 +214,7 @@ def train(data_uri: str, workdir: Path, tracking_uri: str) -> None:
 
 @contextmanager
 def serve_ours(
-    workdir: Path, tracking_uri: str, python: str = sys.executable
+    workdir: Path, tracking_uri: str, http: str, python: str = sys.executable
 ) -> Iterator[Server]:
     """Run `uvicorn app.main:app` with one worker, as the image does (h11)."""
     env = {
@@ -215,7 +224,7 @@ def serve_ours(
         "LOG_LEVEL": "WARNING",
     }
     port = free_port()
-    command = [python, "-m", "uvicorn", "app.main:app", "--http", "h11"]
+    command = [python, "-m", "uvicorn", "app.main:app", "--http", http]
     command += ["--host", HOST, "--port", str(port), "--workers", "1"]
     # The prediction log also goes to stdout: drop it, the file is enough here.
     with serving(command, env, "/ready", port, workdir / "api.err") as started_in_s:
@@ -235,13 +244,17 @@ def serve_plain(workdir: Path, python: str = sys.executable) -> Iterator[Server]
 
 
 def compare_startups(
-    workdir: Path, tracking_uri: str, count: int, python: str = sys.executable
+    workdir: Path,
+    tracking_uri: str,
+    count: int,
+    http: str,
+    python: str = sys.executable,
 ) -> dict[str, list[float]]:
     """Start the API and the plain app in turn, so machine noise hits both alike."""
     startups: dict[str, list[float]] = {"api": [], "plain": []}
     for _ in range(count):
         for name, start in (
-            ("api", lambda: serve_ours(workdir, tracking_uri, python)),
+            ("api", lambda: serve_ours(workdir, tracking_uri, http, python)),
             ("plain", lambda: serve_plain(workdir, python)),
         ):
             with start() as server:
