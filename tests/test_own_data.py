@@ -9,7 +9,7 @@ to work as they do on the Titanic, with two classes or three.
 from __future__ import annotations
 
 import json
-import os
+import shutil
 import subprocess
 import urllib.parse
 import urllib.request
@@ -18,9 +18,10 @@ from pathlib import Path
 import pytest
 
 from bake_runtime import post_json, run_in_bake, running_server, uvicorn_command
-from conftest import DEFAULT_ANSWERS, Bake, require_python
+from conftest import DEFAULT_ANSWERS, MATRIX, Bake, require_python, venv_python
 from own_data import (
     MODULE,
+    QUICK_TRAINING,
     OwnData,
     bake_with_own_data,
     penguins,
@@ -44,7 +45,7 @@ def check_batch_scores(
     arguments = ["-m", MODULE, "score", "--input", path, "--output", output]
     scored = run_in_bake(bake, *arguments, env=env, cwd=folder)
     assert scored.returncode == 0, scored.stderr
-    scores = read_parquet(bake, output)
+    scores = read_parquet(venv_python(bake), output)
     prediction = f"{data.target_name}_pred"
     probabilities = [f"probability_{value}" for value in data.classes]
     assert list(scores)[-1 - len(data.classes) :] == [prediction, *probabilities]
@@ -54,13 +55,18 @@ def check_batch_scores(
         assert abs(sum(row) - 1) < 1e-9
 
 
-def read_parquet(bake: Bake, path: Path) -> dict[str, list]:
-    """Read a Parquet file with the bake's own pyarrow: its columns, in order."""
+def read_parquet(python: Path, path: Path) -> dict[str, list]:
+    """Read Parquet (a file or a folder) with a bake's pyarrow: columns, in order."""
     script = (
         "import json, sys, pyarrow.parquet as pq; "
         "print(json.dumps(pq.read_table(sys.argv[1]).to_pydict()))"
     )
-    read = run_in_bake(bake, "-c", script, path, env=dict(os.environ))
+    read = subprocess.run(
+        [str(python), "-c", script, str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert read.returncode == 0, read.stderr
     return json.loads(read.stdout)
 
@@ -153,3 +159,83 @@ def test_own_data_goes_through_the_whole_chain(make_data, tmp_path: Path) -> Non
         check_api(api, data)
     check_drift_report(bake, data, tmp_path, env)
     check_baked_suite(bake, env)
+
+
+def spark_bake_answers() -> dict[str, object]:
+    """The bake whose suite runs the Spark tests: Spark, and no API."""
+    return next(row for row in MATRIX if row["spark"] and not row["include_api"])
+
+
+def run_with(python: Path, *args: object, env: dict[str, str], cwd: Path):
+    """Run a command with a bake's venv Python, returning its result."""
+    return subprocess.run(
+        [str(python), *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+
+
+@pytest.mark.slow
+def test_spark_jobs_follow_an_inferred_declaration(bakery, tmp_path: Path) -> None:
+    """In a Spark bake, prepare and score run on penguins once infer declared them.
+
+    The shared bake stays as it is: a copy of its package, first on PYTHONPATH,
+    takes the new declaration, for the commands and for Spark's workers alike.
+    """
+    bake = bakery.bake(spark_bake_answers())
+    python = bakery.python(bake)
+    module = str(bake.context["module_name"])
+    shutil.copytree(bake.path / "src", tmp_path / "src")
+    env = {**store_env(tmp_path), "PYTHONPATH": str(tmp_path / "src")}
+    data = penguins()
+    path = data.write(tmp_path / "penguins.csv")
+    declare = ["-m", module, "dataset", "infer", path, *data.infer_arguments]
+    inferred = run_with(python, *declare, env=env, cwd=tmp_path)
+    assert inferred.returncode == 0, inferred.stderr
+    assert (
+        "Culmen Length (mm)" in (tmp_path / "src" / module / "dataset.py").read_text()
+    )
+    assert "Culmen" not in (bake.path / "src" / module / "dataset.py").read_text()
+    arguments = [
+        "--data-uri",
+        path,
+        "--model-dir",
+        tmp_path / "models",
+        *QUICK_TRAINING,
+    ]
+    trained = run_with(python, bake.path / "main.py", *arguments, env=env, cwd=tmp_path)
+    assert trained.returncode == 0, trained.stderr
+    spark = ["-m", module, "spark"]
+    prepared = run_with(
+        python,
+        *spark,
+        "prepare",
+        path,
+        tmp_path / "parts",
+        "--by",
+        data.target,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert prepared.returncode == 0, prepared.stderr
+    assert {p.name for p in (tmp_path / "parts").iterdir() if p.is_dir()} == {
+        f"{data.target}={value}" for value in data.classes
+    }
+    scored = run_with(
+        python,
+        *spark,
+        "score",
+        "--input",
+        path,
+        "--output",
+        tmp_path / "scores",
+        env=env,
+        cwd=tmp_path,
+    )
+    assert scored.returncode == 0, scored.stderr
+    scores = read_parquet(python, tmp_path / "scores")
+    assert len(scores[f"{data.target_name}_pred"]) == len(data.rows)
+    assert set(scores[f"{data.target_name}_pred"]) <= set(data.classes)
