@@ -9,10 +9,12 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from app.settings import ApiSettings
-from benchmarks.live_server import HOST, free_port, live_server
+from benchmarks.live_server import HOST, LiveServer, free_port, live_server
 from tests.api_helpers import CHAMPION_VERSION, EXAMPLE, check_prediction, read_log
 from tests.cli_helpers import only_error_line
 
@@ -51,29 +53,42 @@ def store_settings(trained_store, log_path: Path) -> dict[str, str]:
     )
 
 
-def test_uvicorn_serves_predictions(trained_store, tmp_path: Path) -> None:
-    """Start the server as the image does, predict over HTTP, stop it cleanly."""
+@contextmanager
+def serving_champion(
+    trained_store, tmp_path: Path, log_path: Path, server_log: Path
+) -> Iterator[LiveServer]:
+    """The image's server command on the shared champion, until the block ends."""
     port = free_port()
-    log_path = tmp_path / "logs" / "predictions.jsonl"
-    env = store_settings(trained_store, log_path)
-    server_log = tmp_path / "server.log"
     with live_server(
         image_command(port),
         port,
         "/ready",
-        env=env,
+        env=store_settings(trained_store, log_path),
         cwd=tmp_path,
         log=server_log,
         timeout_s=STARTUP_TIMEOUT_S,
     ) as server:
-        request = urllib.request.Request(
-            f"{server.base_url}/predict",
-            data=json.dumps([EXAMPLE] * 3).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_S) as response:
-            assert response.status == 200
-            body = json.loads(response.read())
+        yield server
+
+
+def post_rows(server: LiveServer, rows: list[dict]) -> bytes:
+    """POST rows to /predict, returning the answer's body as it came."""
+    request = urllib.request.Request(
+        f"{server.base_url}/predict",
+        data=json.dumps(rows).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_S) as response:
+        assert response.status == 200
+        return response.read()
+
+
+def test_uvicorn_serves_predictions(trained_store, tmp_path: Path) -> None:
+    """Start the server as the image does, predict over HTTP, stop it cleanly."""
+    log_path = tmp_path / "logs" / "predictions.jsonl"
+    server_log = tmp_path / "server.log"
+    with serving_champion(trained_store, tmp_path, log_path, server_log) as server:
+        body = json.loads(post_rows(server, [EXAMPLE] * 3))
     assert body["model_version"] == CHAMPION_VERSION
     assert len(body["predictions"]) == 3
     for prediction in body["predictions"]:
@@ -88,27 +103,12 @@ def test_uvicorn_serves_predictions(trained_store, tmp_path: Path) -> None:
 
 def test_answered_predictions_survive_a_kill(trained_store, tmp_path: Path) -> None:
     """Killed (SIGKILL, as the OOM killer does) right after answering: no row lost."""
-    port = free_port()
     log_path = tmp_path / "predictions.jsonl"
-    env = store_settings(trained_store, log_path)
     rows = 10_000
-    with live_server(
-        image_command(port),
-        port,
-        "/ready",
-        env=env,
-        cwd=tmp_path,
-        log=tmp_path / "server.log",
-        timeout_s=STARTUP_TIMEOUT_S,
-    ) as server:
-        request = urllib.request.Request(
-            f"{server.base_url}/predict",
-            data=json.dumps([EXAMPLE] * rows).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_S) as response:
-            body = response.read()
-            server.process.kill()
+    server_log = tmp_path / "server.log"
+    with serving_champion(trained_store, tmp_path, log_path, server_log) as server:
+        body = post_rows(server, [EXAMPLE] * rows)
+        server.process.kill()
     answered = json.loads(body)["request_id"]
     logged = [line["request_id"] for line in read_log(log_path)]
     assert logged == [answered] * rows
@@ -116,19 +116,11 @@ def test_answered_predictions_survive_a_kill(trained_store, tmp_path: Path) -> N
 
 def test_oversized_headers_are_refused_at_once(trained_store, tmp_path: Path) -> None:
     """A 48 MB header is cut short, and the other requests are not held up."""
-    port = free_port()
-    env = store_settings(trained_store, tmp_path / "predictions.jsonl")
-    with live_server(
-        image_command(port),
-        port,
-        "/ready",
-        env=env,
-        cwd=tmp_path,
-        log=tmp_path / "server.log",
-        timeout_s=STARTUP_TIMEOUT_S,
-    ) as server:
+    log_path = tmp_path / "predictions.jsonl"
+    server_log = tmp_path / "server.log"
+    with serving_champion(trained_store, tmp_path, log_path, server_log) as server:
         started = time.monotonic()
-        answer = send_huge_header(port, megabytes=48)
+        answer = send_huge_header(server.port, megabytes=48)
         refused_in = time.monotonic() - started
         with urllib.request.urlopen(f"{server.base_url}/health", timeout=5) as health:
             assert health.status == 200
