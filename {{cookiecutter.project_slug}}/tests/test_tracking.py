@@ -180,9 +180,10 @@ def test_champion_loads_with_signature_and_example(
     assert info.saved_input_example_info is not None
     features, _ = split_features_target(load_dataset(str(trained_store.good_csv)))
     model = mlflow.sklearn.load_model(uri)
-    probability = model.predict_proba(features)[:, 1]
-    assert ((probability >= 0) & (probability <= 1)).all()
-    assert set(model.predict(features)) <= {0, 1}
+    probabilities = model.predict_proba(features)
+    assert probabilities.shape == (len(features), len(DATASET.target.classes))
+    assert ((probabilities >= 0) & (probabilities <= 1)).all()
+    assert set(model.predict(features)) <= set(DATASET.target.classes)
 
 
 def test_store_and_artifacts_stay_in_the_temporary_folder(

@@ -35,6 +35,10 @@ from {{ cookiecutter.module_name }}.errors import (
 logger = logging.getLogger(__name__)
 
 CSV_SUFFIXES = frozenset({".csv"})
+# The delimiters DuckDB's sniffer and Python's tell apart, and the start of a
+# file Python's reads to choose.
+DELIMITERS = ",;\t|"
+DIALECT_SAMPLE_CHARACTERS = 64 * 1024
 PARQUET_SUFFIXES = frozenset({".parquet", ".pq"})
 # The DuckDB type ids (DuckDBPyType.id) each kind of column accepts.
 INTEGER_IDS = frozenset(
@@ -137,9 +141,10 @@ def _read_csv(
 ) -> duckdb.DuckDBPyRelation:
     """Read a CSV file with DuckDB, naming the broken line of a malformed one.
 
-    On a malformed file DuckDB's sniffer either fails with a page-long message
-    or gives up and reads each line as one column: Python's csv module, run only
-    then, finds the line at fault.
+    On a malformed file DuckDB's sniffer fails with a page-long message, reads
+    each line as one column, or takes another line for the header (a quote left
+    open on the last line made it the header of a file of no rows): Python's
+    csv module, run only then, finds the line at fault.
     """
     sample_size = -1 if sniff_every_row else None  # None: DuckDB's default sample
     try:
@@ -147,16 +152,32 @@ def _read_csv(
     except duckdb.Error:
         _refuse_malformed(path, uri)
         raise
-    if len(relation.columns) == 1:
+    if len(relation.columns) == 1 or relation.columns != _first_line(path):
         _refuse_malformed(path, uri)
     return relation
+
+
+def _delimiter(path: Path) -> str:
+    """The delimiter of a CSV file, as Python's csv module tells it from its start."""
+    with path.open(newline="", encoding="utf-8", errors="replace") as file:
+        sample = file.read(DIALECT_SAMPLE_CHARACTERS)
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        return ","
+
+
+def _first_line(path: Path) -> list[str]:
+    """The names the first line of a CSV file gives, split as Python's csv splits."""
+    with path.open(newline="", encoding="utf-8", errors="replace") as file:
+        return next(csv.reader(file, delimiter=_delimiter(path)), [])
 
 
 def _refuse_malformed(path: Path, uri: str) -> None:
     """Name the first line that breaks the CSV format, or text that is not UTF-8."""
     try:
         with path.open(newline="", encoding="utf-8") as file:
-            reader = csv.reader(file, strict=True)
+            reader = csv.reader(file, delimiter=_delimiter(path), strict=True)
             header = next(reader, [])
             bad = next((row for row in reader if row and len(row) != len(header)), None)
     except UnicodeDecodeError:
