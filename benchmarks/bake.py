@@ -9,7 +9,9 @@
    what the bake did before uv: ``venv`` then ``pip install -r
    requirements-dev.txt`` of the same pinned packages. Both on warm caches.
 
-Usage: python benchmarks/bake.py [--runs N]
+Usage: python benchmarks/bake.py [--runs N] [--bake-only]
+
+--bake-only measures the first alone: the second takes minutes (pip).
 """
 
 from __future__ import annotations
@@ -110,6 +112,9 @@ def main() -> None:
     """Print each measurement with its baseline and the ratio."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15, help="bakes per median")
+    parser.add_argument(
+        "--bake-only", action="store_true", help="skip the bake to a ready venv"
+    )
     args = parser.parse_args()
     load = " ".join(f"{value:.2f}" for value in os.getloadavg())
     print(f"Load average at start: {load}", flush=True)
@@ -122,6 +127,8 @@ def main() -> None:
     print(f"  this template     {ours * 1000:8.0f} ms")
     print(f"  one-file template {baseline * 1000:8.0f} ms")
     print(f"  ratio             {ours / baseline:8.1f}x")
+    if args.bake_only:
+        return
 
     with tempfile.TemporaryDirectory() as scratch:
         env = new_user_environment(Path(scratch))

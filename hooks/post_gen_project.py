@@ -9,6 +9,7 @@ missing tool or a closed network never fails the bake.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -77,14 +78,58 @@ def paths_to_prune(answers: dict[str, object]) -> list[str]:
     ]
 
 
-def prune_unselected_files(project: Path, answers: dict[str, object]) -> None:
-    """Remove the files of options the user did not choose."""
-    for pattern in paths_to_prune(answers):
-        for path in sorted(project.glob(pattern), reverse=True):
-            if path.is_dir():
-                shutil.rmtree(path)
-            elif path.exists():
-                path.unlink()
+def matched_paths(project: Path, pattern: str) -> set[Path]:
+    """The paths a glob matches, with everything inside the folders it matches."""
+    paths = set()
+    for match in project.glob(pattern):
+        paths.add(match)
+        if match.is_dir() and not match.is_symlink():
+            paths.update(match.rglob("*"))
+    return paths
+
+
+def prune_unselected_files(
+    project: Path, answers: dict[str, object], existing: frozenset[str] = frozenset()
+) -> None:
+    """Remove the files of options the user did not choose, if this bake wrote them.
+
+    ``existing`` lists what the folder held before the bake (``cookiecutter -f``
+    bakes into a folder that exists): those are the user's and stay, with the
+    folders that hold them.
+    """
+    doomed = set().union(
+        *(matched_paths(project, pattern) for pattern in paths_to_prune(answers))
+    )
+    # Deepest first, so that a folder is only looked at once emptied.
+    for path in sorted(doomed, reverse=True):
+        if path.relative_to(project).as_posix() in existing:
+            continue
+        if path.is_dir() and not path.is_symlink():
+            if not any(path.iterdir()):
+                path.rmdir()
+        else:
+            path.unlink()
+
+
+def existing_files_record(project: Path) -> Path:
+    """Where the pre-generation hook lists what the project's folder already held.
+
+    In the user's cache, not in the project, so a failed bake leaves nothing
+    there; named after the folder's path, so that concurrent bakes keep apart.
+    The pre-generation hook has the same function: a test checks they agree.
+    """
+    digest = hashlib.sha256(str(project.resolve()).encode()).hexdigest()[:16]
+    return template_cache() / "existing-files" / f"{digest}.json"
+
+
+def read_existing_files(project: Path) -> frozenset[str]:
+    """Take the pre-generation hook's list of the user's files, and delete it."""
+    record = existing_files_record(project)
+    if not record.is_file():
+        return frozenset()
+    existing = frozenset(json.loads(record.read_text()))
+    record.unlink()
+    return existing
 
 
 def is_cruft_update(answers: dict[str, object], project: Path) -> bool:
@@ -200,10 +245,15 @@ def init_git_repository(project: Path, answers: dict[str, object]) -> None:
     print("git: repository created on branch main with a first commit.")
 
 
+def template_cache() -> Path:
+    """The bakes' own folder in the user's cache."""
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "mlops-template"
+
+
 def uv_cache() -> Path:
     """Where the bake keeps the uv it installed itself, for the next bakes."""
-    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(cache) / "mlops-template" / "uv"
+    return template_cache() / "uv"
 
 
 def find_uv(project: Path) -> str | None:
@@ -343,7 +393,7 @@ def set_up(project: Path, answers: dict[str, object]) -> None:
 
 def main(answers: dict[str, object], project: Path) -> int:
     """Prune, then lock, git and the venv unless setup is switched off."""
-    prune_unselected_files(project, answers)
+    prune_unselected_files(project, answers, read_existing_files(project))
     reason = setup_skip_reason(answers, project)
     if reason is not None:
         print(f"Skipping the lock, git and venv steps: {reason}.")

@@ -3,31 +3,43 @@
 Cookiecutter renders this file with Jinja, runs it, and deletes the new project
 directory when it exits non-zero. The only Jinja here is the string below, so the
 module also imports as plain Python and the tests call its checks directly.
+When the answers pass, it lists what the project's folder already holds, for the
+post-generation hook's prune to leave alone.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import keyword
+import os
 import re
+import shlex
 import sys
 import unicodedata
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+from cookiecutter.config import get_user_config
 from cookiecutter.environment import StrictEnvironment
 from cookiecutter.prompt import render_variable
+from cookiecutter.replay import get_file_name
 from jinja2.exceptions import UndefinedError
 
 ANSWERS_JSON = r"""{{ cookiecutter | tojson }}"""
 
 SLUG_PATTERN = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 MODULE_PATTERN = re.compile(r"[a-z_][a-z0-9_]*")
-# RFC 5322's dot-atom on both sides: no quotes, backslashes, spaces or brackets,
+# RFC 5322's dot-atom before the @: no quotes, backslashes, spaces or brackets,
 # which would need quoting in the project's metadata and in git's author line.
 EMAIL_ATOM = r"[\w!#$%&'*+/=?^`{|}~-]+"
-EMAIL_PATTERN = re.compile(rf"{EMAIL_ATOM}(\.{EMAIL_ATOM})*@[\w-]+(\.[\w-]+)+")
+# After it, DNS labels: letters and digits, hyphens inside only. An accented
+# (internationalised) domain is fine; an accented name is not (see check_email).
+DOMAIN_LABEL = r"[^\W_]+(-+[^\W_]+)*"
+EMAIL_PATTERN = re.compile(
+    rf"{EMAIL_ATOM}(\.{EMAIL_ATOM})*@{DOMAIN_LABEL}(\.{DOMAIN_LABEL})+"
+)
 GITHUB_OWNER_PATTERN = re.compile(r"[A-Za-z0-9]+(-[A-Za-z0-9]+)*")
 DNS_LABEL = r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
 NAMESPACE_PATTERN = re.compile(DNS_LABEL)
@@ -42,9 +54,17 @@ MAX_NAME_LENGTH = MAX_SLUG_LENGTH  # the slug is made from the name
 # controls, lone surrogates, line and paragraph separators, and U+FFFE/U+FFFF.
 UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
 NONCHARACTERS = "\ufffe\uffff"
+# Bidirectional controls make text display other than it is stored (the
+# "Trojan Source" trick): a name holding one reads differently in every file.
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
 
 # The standard library, and its own test package, absent from its name list.
 STDLIB_MODULES = sys.stdlib_module_names | {"test"}
+# Modules that Python's site imports at every start of an interpreter: a package
+# named so would run at every start of the venv's Python, whatever the command.
+STARTUP_MODULES = frozenset({"sitecustomize", "usercustomize"})
 # Folders whose modules import each other by bare name (scripts and pytest put
 # their folder first on sys.path), so a package named like one would be hidden.
 SCRIPT_FOLDERS = (".", "benchmarks", "tests")
@@ -296,6 +316,13 @@ def check_module_name(name: str, taken: frozenset[str] = frozenset()) -> str | N
         )
     if keyword.iskeyword(name) or keyword.issoftkeyword(name):
         return "is a Python keyword; choose another name"
+    if name.startswith("__") and name.endswith("__"):
+        return "is of the form __name__, which Python keeps for itself; choose another"
+    if name in STARTUP_MODULES:
+        return (
+            "is imported by Python at every start of the venv's interpreter; "
+            "choose another name"
+        )
     if name in STDLIB_MODULES:
         return "shadows a module of the Python standard library; choose another name"
     if name in INSTALLED_MODULES:
@@ -306,7 +333,16 @@ def check_module_name(name: str, taken: frozenset[str] = frozenset()) -> str | N
 
 
 def check_email(email: str) -> str | None:
-    """Catch a typo before it lands in pyproject.toml and commit metadata."""
+    """Catch a typo before it lands in pyproject.toml and commit metadata.
+
+    setuptools reads the address with the standard library's email parser,
+    which refuses an accented name before the @: the venv would not build.
+    """
+    if not email.partition("@")[0].isascii():
+        return (
+            "must have only ASCII characters before the @ (setuptools refuses "
+            "others in the project's metadata)"
+        )
     if not EMAIL_PATTERN.fullmatch(email):
         return "must look like name@domain.tld"
     return None
@@ -353,6 +389,12 @@ def check_text(text: str) -> str | None:
         for char in text
     ):
         return "must be a single line of printable characters"
+    controls = sorted({f"U+{ord(char):04X}" for char in text if char in BIDI_CONTROLS})
+    if controls:
+        return (
+            f"must not hold bidirectional controls ({', '.join(controls)}), "
+            "which make text display other than it is"
+        )
     return None
 
 
@@ -435,7 +477,9 @@ def derived_from(answers: dict[str, object], template: Path | None) -> dict[str,
             continue
         try:
             rendered = render_variable(environment, default, answers)
-        except UndefinedError:
+        except (UndefinedError, TypeError):
+            # An answer of the wrong kind (a number from a replay file, which
+            # slugify refuses) derives nothing; check_value_type reports it.
             continue
         if rendered == answers.get(name):
             sources[name] = set(DEFAULT_REFERENCE.findall(default))
@@ -456,34 +500,142 @@ def find_problems(answers: dict[str, object], taken: frozenset[str]) -> dict:
     return problems
 
 
-def find_errors(answers: dict[str, object]) -> list[str]:
-    """Return one line per refused answer, naming the answer, its value and the rule.
+def refusals(answers: dict[str, object]) -> tuple[dict[str, str], list[str]]:
+    """Map each refused answer to the rule it breaks; list the answers made from them.
 
     An answer derived from a refused one, even through another derived answer, is
-    left out: fixing the root fixes it, and cookiecutter's traceback follows.
+    not refused on its own: at the prompts, fixing the root fixes it, and
+    cookiecutter's traceback follows. A replay file holds its value all the same.
     """
     template = template_dir(answers)
     problems = find_problems(answers, project_modules(template))
     tainted = set(problems)
-    consequences = set()
+    derived = []
     for name, reads in derived_from(answers, template).items():
         if reads & tainted:
             tainted.add(name)
-            consequences.add(name)
+            derived.append(name)
+    roots = {name: rule for name, rule in problems.items() if name not in derived}
+    return roots, derived
+
+
+def error_lines(answers: dict[str, object], roots: dict[str, str]) -> list[str]:
+    """One line per refused answer, naming the answer, its value and the rule."""
     return [
-        f"error: {name} = {answers.get(name)!r} {problem}."
-        for name, problem in problems.items()
-        if name not in consequences
+        f"error: {name} = {answers.get(name)!r} {rule}." for name, rule in roots.items()
     ]
 
 
-def main(answers: dict[str, object]) -> int:
+def find_errors(answers: dict[str, object]) -> list[str]:
+    """Return the error lines of the refused answers, none when all pass."""
+    return error_lines(answers, refusals(answers)[0])
+
+
+def replay_file(answers: dict[str, object]) -> Path | None:
+    """The file where cookiecutter saved these very answers, if there is one.
+
+    cookiecutter writes every bake's answers to its replay folder, in a file
+    named after the template's folder, before any hook runs. A file holding
+    other answers (an earlier bake's, when --config-file moved the folder or
+    --replay-file named another file) is not offered.
+    """
+    repo_dir = answers.get("_repo_dir")
+    if not isinstance(repo_dir, str):
+        return None
+    name = os.path.basename(os.path.abspath(repo_dir))
+    path = Path(get_file_name(get_user_config()["replay_dir"], name))
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return path if saved.get("cookiecutter") == answers else None
+
+
+def retry_line(answers: dict[str, object], roots: list[str], derived: list[str]) -> str:
+    """Say how to bake again with the answers given, once the refused ones are fixed.
+
+    Without it, every answer typed at the prompts is lost with the refusal.
+    """
+    path = replay_file(answers)
+    if path is None:
+        return ""
+    fix = ", ".join(roots)
+    if derived:
+        fix += f" (and {', '.join(derived)}, made from {'them' if roots[1:] else 'it'})"
+    template = str(answers.get("_template", answers["_repo_dir"]))
+    command = ["cookiecutter", "--replay-file", str(path), template]
+    run = shlex.join([*command, "-o", str(answers["_output_dir"])])
+    return f"  to retry with your answers: correct {fix} in {path}, then run: {run}"
+
+
+def existing_files_record(project: Path) -> Path:
+    """Where the list of what the project's folder already holds is kept.
+
+    The post-generation hook has the same function and reads the list there; a
+    test checks that both agree.
+    """
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    digest = hashlib.sha256(str(project.resolve()).encode()).hexdigest()[:16]
+    return Path(cache) / "mlops-template" / "existing-files" / f"{digest}.json"
+
+
+def existing_files(project: Path) -> list[str]:
+    """List the files and folders the project's folder holds before the bake.
+
+    ``cookiecutter -f`` bakes into a folder that exists, and cookiecutter has
+    written nothing yet when this hook runs: all of it is the user's. The
+    top-level hidden folders (.git, .venv) are left out: the prune's globs all
+    start with a visible name, so it never reaches into them.
+    """
+    found = []
+    for root, folders, files in os.walk(project):
+        if Path(root) == project:
+            folders[:] = [name for name in folders if not name.startswith(".")]
+        for name in folders + files:
+            found.append((Path(root) / name).relative_to(project).as_posix())
+    return found
+
+
+def record_existing_files(project: Path) -> str | None:
+    """Write the list for the post-generation hook, which deletes it.
+
+    A new folder holds nothing, so nothing is written, and an older list left
+    by a bake that failed half-way is removed. Returns the reason the list
+    could not be written, None when it was.
+    """
+    record = existing_files_record(project)
+    existing = existing_files(project)
+    try:
+        if not existing:
+            record.unlink(missing_ok=True)
+            return None
+        record.parent.mkdir(parents=True, exist_ok=True)
+        record.write_text(json.dumps(existing))
+    except OSError as error:
+        return str(error)
+    return None
+
+
+def main(answers: dict[str, object], project: Path) -> int:
     """Print every refused answer to stderr; a non-zero exit stops the bake."""
-    errors = find_errors(answers)
-    for line in errors:
+    roots, derived = refusals(answers)
+    for line in error_lines(answers, roots):
         print(line, file=sys.stderr)
-    return 1 if errors else 0
+    if roots:
+        retry = retry_line(answers, list(roots), derived)
+        if retry:
+            print(retry, file=sys.stderr)
+        return 1
+    failure = record_existing_files(project)
+    if failure is not None:
+        print(
+            f"error: could not list the files already in {project} ({failure}); "
+            "the bake stops so that none of them is removed.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(json.loads(ANSWERS_JSON)))
+    sys.exit(main(json.loads(ANSWERS_JSON), Path.cwd()))

@@ -158,4 +158,13 @@ def run_in_bake(
 
 def uvicorn_command(bake: Bake) -> list[object]:
     """Serve the bake's API with its venv on loopback; running_server adds --port."""
-    return [venv_python(bake), "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1"]
+    return [
+        venv_python(bake),
+        "-m",
+        "uvicorn",
+        "app.main:app",
+        "--http",
+        "h11",
+        "--host",
+        "127.0.0.1",
+    ]

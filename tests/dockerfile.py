@@ -21,7 +21,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PIP_ONLY_FLAGS = ("--no-cache-dir", "--disable-pip-version-check")
+PIP_ONLY_FLAGS = ("--no-cache-dir", "--disable-pip-version-check", "--no-compile")
 
 
 def uv() -> str:
@@ -114,6 +114,19 @@ def copy_into(source: Path, destination: Path) -> None:
         shutil.copy2(source, destination)
 
 
+def run(command: list[str], cwd: Path | None = None, stdin: str = "") -> None:
+    """Run a build step; uv must use the interpreters here, never download one."""
+    subprocess.run(
+        command,
+        cwd=cwd,
+        env={**os.environ, "UV_PYTHON_DOWNLOADS": "never"},
+        input=stdin,
+        text=True,
+        check=True,
+        capture_output=True,
+    )
+
+
 @dataclass
 class EnginelessImage:
     """The image of one target, laid out under a scratch folder."""
@@ -187,22 +200,31 @@ class EnginelessImage:
         """Replay one shell command of the builder, with uv in place of pip."""
         tokens = shlex.split(command)
         if tokens[:3] == ["python", "-m", "venv"]:
-            step = [uv(), "venv", "--quiet", "--python", self.python, str(self.venv)]
+            run([uv(), "venv", "--quiet", "--python", self.python, str(self.venv)])
         elif tokens[:3] == ["python", "-m", "pip"]:
-            install = tokens[tokens.index("install") + 1 :]
-            kept = [token for token in install if token not in PIP_ONLY_FLAGS]
-            python = str(self.venv / "bin" / "python")
-            step = [uv(), "pip", "install", "--quiet", "--python", python]
-            step += [token.replace("--requirement", "-r") for token in kept]
+            self._replay_pip_install(tokens[tokens.index("install") + 1 :], build_dir)
         else:
-            step = ["sh", "-c", command.replace(venv_path, str(self.venv))]
-        subprocess.run(
-            step,
-            cwd=build_dir,
-            env={**os.environ, "UV_PYTHON_DOWNLOADS": "never"},
-            check=True,
-            capture_output=True,
-        )
+            run(["sh", "-c", command.replace(venv_path, str(self.venv))], build_dir)
+
+    def _replay_pip_install(self, install: list[str], build_dir: Path) -> None:
+        """Install as a pip step does, with uv, then write the bytecode pip writes.
+
+        pip compiles the files it installs unless given --no-compile. uv's own
+        switch would compile the whole venv, libraries installed without
+        bytecode included, so the step's new files are compiled here instead.
+        """
+        python = str(self.venv / "bin" / "python")
+        kept = [
+            token.replace("--requirement", "-r")
+            for token in install
+            if token not in PIP_ONLY_FLAGS
+        ]
+        before = set(self.venv.rglob("*.py"))
+        run([uv(), "pip", "install", "--quiet", "--python", python, *kept], build_dir)
+        if "--no-compile" not in install:
+            installed = sorted(map(str, set(self.venv.rglob("*.py")) - before))
+            compile_all = [python, "-m", "compileall", "-q", "-j", "0", "-i", "-"]
+            run(compile_all, build_dir, stdin="\n".join(installed))
 
     def environment(self) -> dict[str, str]:
         """The image's ENV with its venv and /tmp mapped to the scratch copies."""

@@ -4,7 +4,8 @@ Every option with a fixed set of values (a choice list or a boolean) is part of
 the matrix. When the full product is small it is baked whole; otherwise a
 pairwise cover bakes every pair of values of every two options at least once.
 Options that change text only (SPREAD_OPTIONS) are left out of the pairs and
-dealt out over the rows instead, so each of their values is still baked whole.
+dealt out over the rows instead, so each of their values is still baked whole;
+so are a few typed answers (SPREAD_TEXTS), the project's name among them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,13 @@ MAX_FULL_PRODUCT = 64
 # The licence changes LICENSE, the README and the metadata, nothing that runs:
 # pairing its five values with the three Pythons alone would take 15 bakes.
 SPREAD_OPTIONS = ("license",)
+# The name sets the length of every line that holds the module or the slug:
+# black rewraps a line a short name shortens (a red CI from the first push),
+# and a long one overflows. The last name makes the longest module the hook
+# takes (30 characters). Default first, like the options.
+SPREAD_TEXTS = {
+    "project_name": ["Titanic Survival", "Q", "Titanic Survival Model Of 1912"],
+}
 
 
 def load_cookiecutter_json() -> dict[str, object]:
@@ -97,13 +105,20 @@ def _gain(row: dict[str, object], name: str, value: object, missing: set) -> int
     )
 
 
+def spread_values() -> dict[str, list[object]]:
+    """Map each answer dealt out down the rows to its values, default first."""
+    options = option_values()
+    return {**{name: options[name] for name in SPREAD_OPTIONS}, **SPREAD_TEXTS}
+
+
 def bake_matrix() -> list[dict[str, object]]:
     """Return the combinations to bake: the full product or a pairwise cover.
 
-    The first row is the defaults; the spread options take their values in turn
+    The first row is the defaults; the spread answers take their values in turn
     down the rows.
     """
     options = option_values()
+    spread = spread_values()
     paired = {
         name: values for name, values in options.items() if name not in SPREAD_OPTIONS
     }
@@ -117,7 +132,7 @@ def bake_matrix() -> list[dict[str, object]]:
     return [
         {
             name: row[name] if name in row else values[index % len(values)]
-            for name, values in options.items()
+            for name, values in {**options, **spread}.items()
         }
         for index, row in enumerate(rows)
     ]
@@ -125,7 +140,7 @@ def bake_matrix() -> list[dict[str, object]]:
 
 def bake_id(answers: dict[str, object]) -> str:
     """Name a combination by its non-default values, for readable test ids."""
-    options = option_values()
+    options = {**option_values(), **spread_values()}
     changed = [
         f"{name}={answers[name]}"
         for name, values in options.items()

@@ -67,13 +67,27 @@ def test_baked_test_suite_passes(bakery, answers):
     assert " passed" in completed.stdout
 
 
-def test_pre_commit_hooks_pass_on_the_fresh_repository(bakery, mypy_cache):
+# A commit made from a terminal where the venv is active, and from one (or an
+# editor's git) where it is not: the hooks find their tools either way.
+HOOK_PATHS = {"venv-active": True, "venv-inactive": False}
+
+
+@pytest.mark.parametrize("venv_on_path", HOOK_PATHS.values(), ids=HOOK_PATHS)
+def test_pre_commit_hooks_pass_on_the_fresh_repository(
+    bakery, mypy_cache, venv_on_path
+):
     bake = bakery.bake(DEFAULT_ANSWERS)
     venv_bin = venv_python(bake).parent
-    # As with the venv activated: the hooks run the venv's own tools. mypy's
-    # cache goes outside the bake, whose file set other tests check.
-    path = f"{venv_bin}{os.pathsep}{os.environ['PATH']}"
+    # Without the venv, PATH holds the system's tools alone, as a new shell of a
+    # machine without uv. mypy's cache goes outside the bake, whose file set
+    # other tests check.
+    path = (
+        f"{venv_bin}{os.pathsep}{os.environ['PATH']}"
+        if venv_on_path
+        else "/usr/bin:/bin"
+    )
     env = {**os.environ, "PATH": path, "MYPY_CACHE_DIR": str(mypy_cache)}
+    env.pop("VIRTUAL_ENV", None)
     completed = subprocess.run(
         [venv_bin / "pre-commit", "run", "--all-files"],
         cwd=bake.path,
@@ -188,7 +202,8 @@ def test_readme_path_after_an_estimator_swap(tmp_path):
     ) as api:
         answer = post_json(f"{api}/predict", PASSENGER)
     assert answer["model_version"] == "1"
-    assert 0 <= answer["predictions"][0]["survival_probability"] <= 1
+    assert answer["predictions"][0]["survived"] in (0, 1)
+    assert 0 <= answer["predictions"][0]["probabilities"]["1"] <= 1
     # The README's test command: uv runs the suite in the venv made from the lock.
     tested = subprocess.run(
         ["uv", "run", "--frozen", "pytest", "-q", "-p", "no:cacheprovider"],

@@ -145,7 +145,11 @@ def test_lock_is_current_and_exported(bakery, answers):
 
 
 def test_readme_gives_each_export_command(bakery, answers):
-    """The README's refresh commands are those at the top of the exports."""
+    """The README's refresh commands are those at the top of the exports.
+
+    uv leaves --quiet out of the header; the README keeps it, or the command
+    prints the whole file.
+    """
     project = bakery.bake(answers).path
     command = re.compile(r"^(?:#\s+)?(uv export .*)$", re.MULTILINE)
     headers = [
@@ -153,7 +157,9 @@ def test_readme_gives_each_export_command(bakery, answers):
         for path in project.glob("requirements*.txt")
     ]
     readme = command.findall((project / "README.md").read_text())
-    assert sorted(readme) == sorted(headers)
+    quiet = [line.replace("uv export --quiet ", "uv export ") for line in readme]
+    assert sorted(quiet) == sorted(headers)
+    assert all(line.startswith("uv export --quiet ") for line in readme)
 
 
 def test_structured_files_parse(bakery, answers):
@@ -254,3 +260,19 @@ def test_notebooks_are_valid_and_stripped(bakery, answers):
             if cell.cell_type == "code" and (cell.outputs or cell.execution_count)
         ]
         assert run == [], f"{path.name}: cells with outputs {run}"
+
+
+def test_env_files_stay_out_of_git_but_the_example(bakery, answers, tmp_path):
+    """Any .env file may hold secrets; .env.example is the template of them all."""
+    project = bakery.bake(answers).path
+    shutil.copy(project / ".gitignore", tmp_path)
+    subprocess.run(["git", "init", "--quiet"], cwd=tmp_path, check=True)
+    names = [".env", ".env.local", ".env.production", ".env.example"]
+    ignored = subprocess.run(
+        ["git", "check-ignore", *names],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ignored.stdout.split() == [".env", ".env.local", ".env.production"]

@@ -7,7 +7,9 @@ checks what the baked suite cannot: the page's script, its call to POST
 
 from __future__ import annotations
 
+import json
 import os
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from bake_runtime import (
     write_synthetic_titanic,
 )
 from conftest import DEFAULT_ANSWERS, Bake
+from own_data import bake_with_own_data, penguins, store_env, train
 
 # Debian's Chromium by default; CHROMIUM_PATH names another Chromium-based
 # browser, such as the Google Chrome of GitHub's runners.
@@ -48,12 +51,13 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-# Rose, as the form's labels ask for her, and as the API's JSON names her.
+# Rose, as the form's labels (dataset.py's descriptions) ask for her, and as
+# the API's JSON names her.
 ROSE = (
     ("Class", "pclass", 1),
     ("Sex", "sex", "female"),
-    ("Age", "age", 17),
-    ("Fare", "fare", 151.55),
+    ("Age in years", "age", 17),
+    ("Fare in pounds", "fare", 151.55),
     ("Port of embarkation", "embarked", "S"),
     ("Siblings and spouses aboard", "sib_sp", 0),
     ("Parents and children aboard", "parch", 1),
@@ -124,6 +128,8 @@ def test_demo_page_shows_the_prediction_and_the_field_errors(
         command, tmp_path / "api.log", "/ready", cwd=bake.path, env=env
     ) as api:
         page.goto(api)
+        heading = page.get_by_role("heading", level=1)
+        sync_api.expect(heading).to_have_text("Would Jake have survived?")
         fill_form(page, ROSE)
         ask.click()
         shown = page.locator("#probability")
@@ -135,7 +141,7 @@ def test_demo_page_shows_the_prediction_and_the_field_errors(
         expected = post_json(f"{api}/predict", passenger)
 
         # Beyond the form's max: the page must let the API's 422 speak.
-        age = page.get_by_label("Age", exact=True)
+        age = page.get_by_label("Age in years", exact=True)
         age.fill("150")
         ask.click()
         age_error = page.locator("#age-error")
@@ -143,10 +149,50 @@ def test_demo_page_shows_the_prediction_and_the_field_errors(
         save_screenshot(page, tmp_path / "demo-page-field-error.png")
 
     assert 0 <= probability <= 1
-    expected_probability = expected["predictions"][0]["survival_probability"]
+    expected_probability = max(expected["predictions"][0]["probabilities"].values())
     assert probability == pytest.approx(
         expected_probability, abs=10**-SHOWN_DECIMALS / 2
     )
     assert f"version {expected['model_version']}" in model_shown
     assert age.get_attribute("aria-invalid") == "true"
     assert "age-error" in age.get_attribute("aria-describedby").split()
+
+
+@pytest.mark.slow
+def test_demo_page_follows_an_inferred_declaration(browser_page, tmp_path):
+    """Penguins, declared by infer alone: the form asks for their fields."""
+    data = penguins()
+    bake, path = bake_with_own_data(tmp_path, data)
+    env = store_env(tmp_path)
+    train(bake, path, tmp_path, env)
+    page = browser_page
+    with running_server(
+        uvicorn_command(bake), tmp_path / "api.log", "/ready", cwd=bake.path, env=env
+    ) as api:
+        page.goto(api)
+        for label in data.features:
+            sync_api.expect(page.get_by_label(label, exact=True)).to_be_visible()
+        island = page.get_by_label("Island", exact=True)
+        assert island.evaluate("node => node.tagName") == "SELECT"
+        page.get_by_role("button", name="Ask the model").click()
+        shown = page.locator("#probability")
+        sync_api.expect(shown).not_to_be_empty()
+        save_screenshot(page, tmp_path / "demo-page-penguins.png")
+        verdict = page.locator("#verdict").inner_text()
+        gauges = page.get_by_role("meter").count()
+        probability = float(shown.inner_text())
+        schema = post_json_example(api)
+    assert verdict == schema["predictions"][0][data.target_name]
+    assert gauges == len(data.classes)
+    expected = max(schema["predictions"][0]["probabilities"].values())
+    assert probability == pytest.approx(expected, abs=10**-SHOWN_DECIMALS / 2)
+
+
+def post_json_example(api: str) -> dict:
+    """The API's answer to the first example of its own schema, as the form sent it."""
+    with urllib.request.urlopen(f"{api}/openapi.json", timeout=30) as response:
+        document = json.loads(response.read())
+    content = document["paths"]["/predict"]["post"]["requestBody"]["content"]
+    reference = content["application/json"]["schema"]["oneOf"][0]["$ref"]
+    row = document["components"]["schemas"][reference.rsplit("/", 1)[1]]
+    return post_json(f"{api}/predict", row["examples"][0])

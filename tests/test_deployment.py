@@ -258,7 +258,8 @@ def test_manifests_dockerfile_and_workflows_pass_checkov(bakery, tmp_path):
         manifest.write_text(yaml.safe_dump_all(rendered(project, folder)))
     shutil.copy(project / "Dockerfile", tmp_path)
     shutil.copytree(project / ".github", tmp_path / ".github")
-    frameworks = ("kubernetes", "dockerfile", "github_actions")
+    shutil.copytree(project / "deployment" / "workflows", tmp_path / "workflows")
+    frameworks = ("kubernetes", "dockerfile", "github_actions", "argo_workflows")
     run(
         checkov,
         "--skip-download",
@@ -285,6 +286,29 @@ def test_argo_workflow_pods_pass_strict_validation(bakery, answers, tmp_path):
     settings = settings_file.read_text()
     assert flags
     assert all(f"    {flag[2:].replace('-', '_')}:" in settings for flag in flags)
+
+
+@on_every_bake
+def test_grid_search_runs_under_its_own_service_account(bakery, answers, tmp_path):
+    """Not the namespace's default account: one that may record step outputs only."""
+    project = deployed(bakery.bake(answers))
+    validate = require("kubernetes-validate", "pip install kubernetes-validate")
+    manifest = grid_search_path(project).with_name("service-account.yaml")
+    run(validate, "--strict", "--quiet", "-k", KUBERNETES_VERSIONS[0], manifest)
+    objects = by_kind(list(yaml.safe_load_all(manifest.read_text())))
+    workflow = yaml.safe_load(grid_search_path(project).read_text())
+    account = workflow["spec"]["serviceAccountName"]
+    assert account == objects["ServiceAccount"]["metadata"]["name"] != "default"
+    binding = objects["RoleBinding"]
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": account}]
+    assert binding["roleRef"]["name"] == objects["Role"]["metadata"]["name"]
+    assert objects["Role"]["rules"] == [
+        {
+            "apiGroups": ["argoproj.io"],
+            "resources": ["workflowtaskresults"],
+            "verbs": ["create", "patch"],
+        }
+    ]
 
 
 @on_every_bake

@@ -94,6 +94,7 @@ def test_train_register_promote_and_score_over_http(bakery, mlflow_server, tmp_p
         answer = post_json(f"{api}/predict", PASSENGER)
         logged = json.loads(first_line_when_written(prediction_log))
     assert answer["model_version"] == "1"
-    assert 0 <= answer["predictions"][0]["survival_probability"] <= 1
+    assert answer["predictions"][0]["survived"] in (0, 1)
+    assert 0 <= answer["predictions"][0]["probabilities"]["1"] <= 1
     assert logged["request_id"] == answer["request_id"]
     assert logged["sex"] == PASSENGER["sex"]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import bake_from_command_line
-from hook_modules import post_gen
+from hook_modules import post_gen, pre_gen
 from matrix import TEMPLATE_DIR, load_cookiecutter_json, option_values
 
 UNREACHABLE_INDEX = "http://127.0.0.1:9/simple"  # the discard port: refused at once
@@ -95,6 +95,96 @@ def test_prune_removes_only_unselected_files(tmp_path, monkeypatch):
         "tests",
         "tests/test_data.py",
     ]
+
+
+def test_prune_keeps_what_the_folder_held_before_the_bake(tmp_path):
+    for name in ("app/main.py", "app/mine.py", "app/routes.py", "argocd/app.yaml"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    post_gen.prune_unselected_files(
+        tmp_path,
+        {"include_api": False, "deployment": "none"},
+        existing=frozenset({"app", "app/main.py", "app/mine.py"}),
+    )
+    remaining = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
+    assert remaining == ["app", "app/main.py", "app/mine.py"]
+
+
+def test_both_hooks_keep_the_list_of_existing_files_in_one_place(tmp_path):
+    assert pre_gen.existing_files_record(tmp_path) == post_gen.existing_files_record(
+        tmp_path
+    )
+    # The list leaves out the top-level hidden folders, which no glob reaches.
+    assert not [glob for glob in post_gen.FILES_ONLY_WHEN if glob.startswith(".")]
+
+
+# A user's files in a project baked again with -f; app/main.py is also a file
+# of the template, which cookiecutter overwrites unless -s is given.
+USER_FILES = {
+    "app/main.py": "print('my own main')\n",
+    "app/mine.py": "print('mine')\n",
+    "deployment/mine.yaml": "kind: Mine\n",
+    "argocd/mine.yaml": "kind: Mine\n",
+    "tests/test_api_mine.py": "def test_mine():\n    pass\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("flags", "overwritten"),
+    [
+        pytest.param(("-f",), {"app/main.py"}, id="overwrite"),
+        pytest.param(("-f", "-s"), set(), id="overwrite-skip-existing"),
+    ],
+)
+def test_baking_again_into_a_project_keeps_the_users_files(
+    tmp_path, flags, overwritten
+):
+    project = tmp_path / "out" / "titanic-survival"
+    for name, text in USER_FILES.items():
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text(text)
+    env = {**os.environ, "TEMPLATE_SKIP_SETUP": "1"}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
+    completed, project = bake(
+        tmp_path, env, *flags, "include_api=false", "deployment=none"
+    )
+    assert completed.returncode == 0, completed.stderr
+    kept = {name: (project / name).read_text() for name in USER_FILES}
+    assert kept.keys() == USER_FILES.keys()
+    assert {name for name in kept if kept[name] != USER_FILES[name]} == overwritten
+    # What this bake wrote for the options not chosen is pruned all the same.
+    assert sorted(p.name for p in (project / "app").iterdir()) == ["main.py", "mine.py"]
+    assert [p.name for p in project.glob("tests/test_api*.py")] == ["test_api_mine.py"]
+    assert sorted(p.name for p in (project / "deployment").iterdir()) == ["mine.yaml"]
+    assert not list((tmp_path / "cache").rglob("*.json"))
+
+
+def test_a_new_folder_leaves_no_list_and_removes_a_stale_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    project = tmp_path / "project"
+    project.mkdir()
+    record = pre_gen.existing_files_record(project)
+    record.parent.mkdir(parents=True)
+    record.write_text('["app/main.py"]')  # left by a bake that failed half-way
+    assert pre_gen.record_existing_files(project) is None
+    assert not record.exists()
+    assert post_gen.read_existing_files(project) == frozenset()
+
+
+def test_a_list_that_cannot_be_written_stops_the_bake(tmp_path):
+    project = tmp_path / "out" / "titanic-survival"
+    (project / "app").mkdir(parents=True)
+    (project / "app" / "mine.py").write_text("print('mine')\n")
+    (tmp_path / "cache").write_text("a file where the cache folder should be")
+    env = {**os.environ, "TEMPLATE_SKIP_SETUP": "1"}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
+    completed, project = bake(tmp_path, env, "-f", "include_api=false")
+    assert completed.returncode == 1
+    ours = [line for line in completed.stderr.splitlines() if line.startswith("error:")]
+    assert len(ours) == 1
+    assert ours[0].startswith(f"error: could not list the files already in {project}")
+    assert (project / "app" / "mine.py").read_text() == "print('mine')\n"
+    assert not (project / "main.py").exists()
 
 
 def test_cruft_update_is_recognised_only_in_its_scratch_dir(tmp_path):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -40,11 +43,19 @@ REFUSED = [
     pytest.param("module_name", "sqlalchemy", id="module-shadows-sqlalchemy"),
     pytest.param("module_name", "yaml", id="module-shadows-pyyaml"),
     pytest.param("module_name", "live_server", id="module-shadows-a-benchmark-script"),
+    # Python's site imports these at every start: the project would run each time.
+    pytest.param("module_name", "sitecustomize", id="module-imported-at-every-start"),
+    pytest.param("module_name", "usercustomize", id="module-imported-at-user-start"),
+    pytest.param("module_name", "__init__", id="module-reserved-dunder"),
     # The email lands in pyproject.toml and in the first commit.
     pytest.param("author_email", "jane.doe", id="email-without-at"),
     pytest.param("author_email", "jane@localhost", id="email-without-domain"),
     pytest.param("author_email", 'jane"doe@example.com', id="email-with-quote"),
     pytest.param("author_email", "jane\\doe@example.com", id="email-with-backslash"),
+    # setuptools refuses an accented name before the @: the venv would not build.
+    pytest.param("author_email", "zoë@exämple.fr", id="email-non-ascii-name"),
+    pytest.param("author_email", "x@-.-", id="email-domain-of-hyphens"),
+    pytest.param("author_email", "x@titanic-.org", id="email-label-ending-in-hyphen"),
     # The owner builds repository and image URLs.
     pytest.param("github_owner", "-jane", id="owner-leading-hyphen"),
     pytest.param("github_owner", "jane_doe", id="owner-underscore"),
@@ -67,6 +78,8 @@ REFUSED = [
     # The slug, and the project's folder, is made from the name.
     pytest.param("project_name", "T" * 300, id="name-too-long-for-a-folder"),
     pytest.param("project_name", "!!!", id="name-without-letters"),
+    # A bidirectional override shows the name other than it is stored.
+    pytest.param("project_name", "Titanic \u202eSurvival", id="name-bidi-override"),
     pytest.param("project_name", "", id="name-empty"),
 ]
 
@@ -109,6 +122,65 @@ def test_every_error_is_reported_at_once(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def replay_environment(tmp_path: Path) -> dict[str, str]:
+    """Bakes whose replay folder (where cookiecutter saves the answers) is ours."""
+    config = tmp_path / "cookiecutter.yaml"
+    config.write_text(f'replay_dir: "{tmp_path / "replay"}/"\n')
+    return {
+        **os.environ,
+        "COOKIECUTTER_CONFIG": str(config),
+        "TEMPLATE_SKIP_SETUP": "1",
+    }
+
+
+def retry_command(stderr: str) -> list[str]:
+    """The command of the hook's retry line, run with this interpreter."""
+    (line,) = [line for line in stderr.splitlines() if line.startswith("  to retry")]
+    command = shlex.split(line.split(", then run: ", 1)[1])
+    assert command[0] == "cookiecutter"
+    return [sys.executable, "-m", *command]
+
+
+def test_a_refusal_says_how_to_bake_again_with_the_answers_given(tmp_path):
+    env = replay_environment(tmp_path)
+    refused = bake_from_command_line(
+        tmp_path / "out", "author_email=nobody", "github_owner=ada-l", env=env
+    )
+    assert refused.returncode == 1
+    replay = tmp_path / "replay" / f"{TEMPLATE_DIR.name}.json"
+    assert f"correct author_email in {replay}, then run: " in refused.stderr
+    # Correct the answer where the line says, then run the line's command.
+    saved = json.loads(replay.read_text())
+    saved["cookiecutter"]["author_email"] = "ada@example.org"
+    replay.write_text(json.dumps(saved))
+    command = retry_command(refused.stderr)
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    pyproject = (tmp_path / "out" / "titanic-survival" / "pyproject.toml").read_text()
+    metadata = tomllib.loads(pyproject)["project"]
+    assert metadata["authors"][0]["email"] == "ada@example.org"
+    assert metadata["urls"]["Repository"].startswith("https://github.com/ada-l/")
+
+
+def test_a_number_as_name_in_a_replay_file_is_refused_in_one_line(tmp_path):
+    env = replay_environment(tmp_path)
+    baked = bake_from_command_line(tmp_path / "first", *SETUP_OFF, env=env)
+    assert baked.returncode == 0, baked.stderr
+    replay = tmp_path / "replay" / f"{TEMPLATE_DIR.name}.json"
+    saved = json.loads(replay.read_text())
+    saved["cookiecutter"]["project_name"] = 42
+    replay.write_text(json.dumps(saved))
+    command = [sys.executable, "-m", "cookiecutter", "--replay-file", str(replay)]
+    command += [str(TEMPLATE_DIR), "-o", str(tmp_path / "second")]
+    refused = subprocess.run(command, env=env, capture_output=True, text=True)
+    assert refused.returncode == 1
+    ours = [line for line in refused.stderr.splitlines() if line.startswith("error:")]
+    assert ours == ["error: project_name = 42 must be text."]
+    assert "TypeError" not in refused.stderr
+    assert retry_command(refused.stderr)[3:5] == ["--replay-file", str(replay)]
+    assert list((tmp_path / "second").glob("*")) == []
+
+
 @pytest.mark.parametrize(
     ("answer", "value"),
     [
@@ -117,6 +189,8 @@ def test_every_error_is_reported_at_once(tmp_path):
         ("license", "WTFPL"),
         ("python_version", "3.10"),
         ("module_name", None),
+        # A number in a replay file: slugify would raise on it in the hook.
+        ("project_name", 42),
     ],
 )
 def test_wrong_kinds_of_value_are_refused(answer, value):
@@ -165,6 +239,8 @@ def test_default_answers_pass():
         ("module_name", "titanic2"),
         ("author_email", "jane+ml@data.example.co.uk"),
         ("author_email", "o'brien@exämple.fr"),
+        ("author_email", "jane@xn--exmple-cua.fr"),
+        ("author_email", "ops@titanic-survival.example.org"),
         ("project_name", "Fusée 🚀 de l'équipe 👩‍👩‍👧"),
         (
             "description",
@@ -262,15 +338,26 @@ def test_accepted_texts_keep_every_file_valid(cookies, texts):
     assert completed.returncode == 0, completed.stdout
 
 
-def test_longest_accepted_names_stay_lint_clean(cookies):
-    longest = {
-        "project_name": ("Titanic Survival " * 4)[: pre_gen.MAX_NAME_LENGTH],
-        "project_slug": "a" * pre_gen.MAX_SLUG_LENGTH,
-        "module_name": "m" * pre_gen.MAX_MODULE_LENGTH,
-        "init_git": False,
-        "create_venv": False,
-    }
-    result = cookies.bake(extra_context=longest)
+@pytest.mark.parametrize(
+    "names",
+    [
+        pytest.param({"project_name": "Q"}, id="shortest"),
+        pytest.param(
+            {
+                "project_name": ("Titanic Survival " * 4)[: pre_gen.MAX_NAME_LENGTH],
+                "project_slug": "a" * pre_gen.MAX_SLUG_LENGTH,
+                "module_name": "m" * pre_gen.MAX_MODULE_LENGTH,
+            },
+            id="longest",
+        ),
+    ],
+)
+def test_shortest_and_longest_names_stay_lint_clean(cookies, names):
+    # With every default option; the bake matrix deals short and long names
+    # out over the other combinations.
+    result = cookies.bake(
+        extra_context={**names, "init_git": False, "create_venv": False}
+    )
     assert result.exit_code == 0, result.exception
     for command in (["ruff", "check", "--no-cache", "."], ["black", "--check", "."]):
         completed = subprocess.run(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from itertools import chain
+from time import perf_counter
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
@@ -18,11 +20,14 @@ from app.monitoring import ApiMetrics
 from app.schemas import MAX_ROWS
 
 if TYPE_CHECKING:
-    from app.serving import LoadedModel
+    from app.loaded_model import LoadedModel
 
 Columns = dict[str, list]
-# Under load, a batch waits at most this long for as many requests as the last one.
-MAX_BATCH_WAIT_S = 0.002
+# Under load, a batch waits for as many requests as the largest batch of the
+# last second held (the load there is), as long as the last model call took at
+# most: by then every client that was answered has sent its next request.
+PEAK_WINDOW_S = 1.0
+MAX_BATCH_WAIT_S = 0.02
 
 
 @dataclass(frozen=True)
@@ -52,8 +57,12 @@ class BatchPredictor:
 
     The model runs on the event loop: while it scores one batch, the requests
     that arrive wait in their sockets, then are read and queued together to form
-    the next batch. Under load a batch also waits, at most max_wait_s, for as
-    many requests as the previous one held; a lone request is scored at once.
+    the next batch. Under load a batch also waits for as many requests as the
+    largest batch of the last second held, for as long as the last model call
+    took (max_wait_s at most): a client whose answer or next request is a
+    little late still joins the others, where waiting only for as many as the
+    previous batch held let smaller batches persist. A lone request is scored
+    at once.
     """
 
     def __init__(
@@ -70,8 +79,11 @@ class BatchPredictor:
         self._max_wait_s = max_wait_s
         self._queue: list[_Waiting] = []
         self._worker: asyncio.Task | None = None
-        self._expected = 1
-        # Set when as many requests are queued as the previous batch held.
+        # The batches of the last PEAK_WINDOW_S, as (time, requests): the load
+        # to wait for; and how long the last model call took.
+        self._recent: deque[tuple[float, int]] = deque()
+        self._last_call_s = 0.0
+        # Set when as many requests are queued as the recent batches held.
         self._enough = asyncio.Event()
 
     async def predict(self, columns: Columns, rows: int) -> Scores:
@@ -80,7 +92,7 @@ class BatchPredictor:
         self._queue.append(_Waiting(columns, rows, answer))
         if self._worker is None:
             self._worker = asyncio.create_task(self._drain())
-        elif len(self._queue) >= self._expected:
+        elif len(self._queue) >= self._expected():
             self._enough.set()
         return await answer
 
@@ -90,15 +102,25 @@ class BatchPredictor:
             while self._queue:
                 # One turn of the event loop: requests already received join in.
                 await asyncio.sleep(0)
-                if len(self._queue) < self._expected:
+                if len(self._queue) < self._expected():
                     self._enough.clear()
+                    wait_s = min(self._last_call_s, self._max_wait_s)
                     with suppress(TimeoutError):
-                        await asyncio.wait_for(self._enough.wait(), self._max_wait_s)
+                        await asyncio.wait_for(self._enough.wait(), wait_s)
                 batch = self._next_batch()
-                self._expected = len(batch)
+                started = perf_counter()
                 self._score(batch)
+                self._last_call_s = perf_counter() - started
+                self._recent.append((started, len(batch)))
         finally:
             self._worker = None
+
+    def _expected(self) -> int:
+        """The largest batch of the last PEAK_WINDOW_S: the requests to wait for."""
+        horizon = perf_counter() - PEAK_WINDOW_S
+        while self._recent and self._recent[0][0] < horizon:
+            self._recent.popleft()
+        return max((count for _, count in self._recent), default=1)
 
     def _next_batch(self) -> list[_Waiting]:
         """Take queued requests up to max_rows (at least one, whatever its size)."""

@@ -15,14 +15,23 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.routing import Match
 
-from {{ cookiecutter.module_name }} import __version__
-from {{ cookiecutter.module_name }}.dataset import DATASET
-from {{ cookiecutter.module_name }}.errors import configure_logging, describe_errors
+from {{ cookiecutter.module_name }} import (
+    __version__,
+)
+from {{ cookiecutter.module_name }}.dataset import (
+    DATASET,
+)
+from {{ cookiecutter.module_name }}.errors import (
+    EXIT_INVALID_INPUT,
+    configure_logging,
+    describe_errors,
+)
 
+from app.loaded_model import ModelUnavailableError
 from app.monitoring import HTTP_METHODS, ApiMetrics, MetricsMiddleware
 from app.routes import router
 from app.schemas import ROW
-from app.serving import ModelUnavailableError, ServingState
+from app.serving import ServingState
 from app.settings import ApiSettings
 
 logger = logging.getLogger(__name__)
@@ -38,17 +47,19 @@ DESCRIPTION = (
 
 
 def create_app(settings: ApiSettings | None = None) -> FastAPI:
-    """Build the app; without settings, they are read from the environment at startup.
+    """Build the app from these settings, or from the environment's, read now.
 
-    Nothing is loaded or written here, only at startup: importing the module
-    (as uvicorn and the tests do) has no side effect.
+    Read as uvicorn imports this module, a wrong setting stops the server before
+    it starts: one line and exit code 2, where a failed startup would print a
+    traceback. Nothing is loaded or written here, only at startup.
     """
+    settings = settings or read_settings()
     metrics = ApiMetrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         """Load the model once before serving; flush the prediction log on exit."""
-        state = await start_serving(settings or read_settings(), metrics)
+        state = await start_serving(settings, metrics)
         app.state.serving = state
         try:
             yield
@@ -74,13 +85,13 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
 
 
 def read_settings() -> ApiSettings:
-    """Read the settings, naming the faulty variables before startup fails."""
+    """Read the settings, or stop in one line naming the faulty variables."""
     try:
         return ApiSettings()
     except ValidationError as error:
         configure_logging("INFO")
         logger.error("Invalid configuration: %s", describe_errors(error))
-        raise
+        raise SystemExit(EXIT_INVALID_INPUT) from None
 
 
 async def start_serving(settings: ApiSettings, metrics: ApiMetrics) -> ServingState:

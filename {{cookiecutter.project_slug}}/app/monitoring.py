@@ -13,7 +13,7 @@ from {{ cookiecutter.module_name }}.dataset import DATASET
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-    from app.serving import LoadedModel
+    from app.loaded_model import LoadedModel
 
 # Most requests take milliseconds: finer buckets at the low end than the default.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)

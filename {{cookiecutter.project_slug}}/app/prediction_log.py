@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from collections.abc import Callable
@@ -29,8 +30,10 @@ class PredictionLog:
 
     A request hands its rows to one writer thread, which serialises and writes
     them in order: a batch of 1,000 rows costs one write, not 1,000, and the
-    request waits neither for the JSON nor for the disk. The lines are data for
-    the monitoring job, not diagnostics: LOG_LEVEL does not silence them.
+    event loop serves other requests meanwhile. The request answers once its
+    lines are in the file (not synced): an answered prediction survives the
+    process being killed. The lines are data for the monitoring job, not
+    diagnostics: LOG_LEVEL does not silence them.
     """
 
     def __init__(self, path: Path) -> None:
@@ -49,7 +52,7 @@ class PredictionLog:
             self._writer.shutdown()
             self._writer = None
 
-    def write(
+    async def write(
         self,
         request_id: str,
         identifiers: list,
@@ -57,7 +60,7 @@ class PredictionLog:
         scores: Scores,
         latency_ms: float,
     ) -> None:
-        """Queue every row of one request, with its inputs, answer and model."""
+        """Write every row of one request, with its inputs, answer and model."""
         if self._writer is None:
             raise RuntimeError(f"the prediction log {self.path} is not open")
         timestamp = datetime.now(UTC).isoformat(timespec="milliseconds")
@@ -70,22 +73,24 @@ class PredictionLog:
             scores,
             latency_ms,
         )
-        self._writer.submit(self._append, lines)
+        await asyncio.wrap_future(self._writer.submit(self._append, lines))
 
     def _append(self, lines: Callable[[], str]) -> None:
         """Serialise the lines, in this thread, and write them to both places.
 
         The file is opened for each batch, so that a log moved away by logrotate
-        is created again; a failed write is one error line, never lost silently.
+        is created again. A failed write is one error line, never lost silently,
+        and the answer still leaves: monitoring loses those rows, not the caller.
         """
-        text = lines() + "\n"
         try:
+            text = lines() + "\n"
             with self.path.open("a", encoding="utf-8") as file:
                 file.write(text)
-        except OSError as error:
+        except (OSError, ValueError) as error:
             logger.error(
                 "Prediction log %s not written: %s", self.path, first_line(error)
             )
+            return
         sys.stdout.write(text)
         sys.stdout.flush()
 

@@ -23,6 +23,7 @@ from {{ cookiecutter.module_name }}.dataset import (
 )
 
 from app.inference import row_columns
+from app.loaded_model import LoadedModel, ModelUnavailableError
 from app.schemas import (
     EXAMPLES,
     ROW,
@@ -35,7 +36,7 @@ from app.schemas import (
     ReloadResponse,
     RowPayload,
 )
-from app.serving import LoadedModel, ModelUnavailableError, ServingState, State
+from app.serving import ServingState, State
 
 logger = logging.getLogger(__name__)
 
@@ -217,7 +218,9 @@ async def _score(
     request_id = _request_id(request)
     identifiers = [getattr(row, IDENTIFIER) if IDENTIFIER else None for row in rows]
     state.metrics.count_predictions(scores.classes)
-    state.prediction_log.write(request_id, identifiers, columns, scores, latency_ms)
+    await state.prediction_log.write(
+        request_id, identifiers, columns, scores, latency_ms
+    )
     body = {
         "request_id": request_id,
         "model_name": scores.model.name,

@@ -39,6 +39,10 @@ MAX_ROWS = 10_000
 # Identifiers are logged as 64-bit integers or as text of a sensible length.
 ID_BOUNDS = {"ge": -(2**63), "le": 2**63 - 1}
 MAX_TEXT_LENGTH = 256
+# A number dataset.py gives no bound stays within this many units of 0: far past
+# it, the model's 32-bit floats overflow (a 500, not a 422), and whole numbers
+# stop being exact as the log's doubles.
+NUMBER_LIMIT = 10**15
 ROW = DATASET.row
 ROWS = f"{ROW}s"
 # The OpenAPI component names: letters and digits, the row's name capitalised.
@@ -108,7 +112,10 @@ def _feature_field(feature: Feature, *, from_query: bool) -> tuple[Any, Any]:
     if isinstance(feature, Categorical) and feature.values is None:
         bounds = {"max_length": MAX_TEXT_LENGTH}
     elif isinstance(feature, Numeric):
-        bounds = {"ge": feature.minimum, "le": feature.maximum}
+        bounds = {
+            "ge": -NUMBER_LIMIT if feature.minimum is None else feature.minimum,
+            "le": NUMBER_LIMIT if feature.maximum is None else feature.maximum,
+        }
         bounds["allow_inf_nan"] = None if feature.integer else False
     field = Field(
         default,

@@ -5,56 +5,26 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import warnings
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 from fastapi import Depends, Request
-from pydantic import ConfigDict, Field
 
 from {{ cookiecutter.module_name }}.errors import first_line
 from {{ cookiecutter.module_name }}.prediction import (
-    Predictions,
     check_model,
-    predict,
 )
 
 from app.inference import BatchPredictor
+from app.loaded_model import LoadedModel, ModelUnavailableError
 from app.monitoring import ApiMetrics
 from app.prediction_log import PredictionLog
-from app.schemas import ModelDescription
 from app.settings import ApiSettings
 
 if TYPE_CHECKING:
     from mlflow.entities import Run
 
 logger = logging.getLogger(__name__)
-
-
-class ModelUnavailableError(RuntimeError):
-    """No model can score; the message names the model and says what to do."""
-
-
-class LoadedModel(ModelDescription):
-    """A fitted pipeline ready to predict, with where it came from and how it scored."""
-
-    model_config = ConfigDict(frozen=True)
-
-    pipeline: Any = Field(exclude=True)
-
-    def predict(self, frame: pd.DataFrame) -> Predictions:
-        """Give each row's class and class probabilities from one predict_proba call.
-
-        While it scores, one warnings filter, Python's default action, stands in
-        for the fifteen the server's imports install: scikit-learn re-applies
-        every filter for each joblib task (each tree of a forest), which cost a
-        third of a forest's time on a few rows. Warnings still show; filters are
-        process-wide, so one another thread adds meanwhile would be lost.
-        """
-        with warnings.catch_warnings():
-            warnings.simplefilter("default")
-            return predict(self.pipeline, frame)
 
 
 def load_model(settings: ApiSettings) -> LoadedModel:
@@ -171,9 +141,10 @@ class ServingState:
                     first_line(error),
                 )
                 logger.debug("Model loading failed", exc_info=True)
+                # Nor the URI: MODEL_URI may be a folder of the server.
                 self.failure = (
-                    f"cannot load model {uri} (the server log says why); "
-                    "once that is fixed, POST /model/reload loads it"
+                    "cannot load the configured model (the server log names it "
+                    "and says why); once that is fixed, POST /model/reload loads it"
                 )
                 raise ModelUnavailableError(self.failure) from error
             replacing = self.model is not None

@@ -1,5 +1,6 @@
 """Settings of the serving API: which model to serve, where to log, who may reload."""
 
+import os
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
@@ -30,3 +31,19 @@ class ApiSettings(ServedModelSettings):
     _blank_token_is_unset = field_validator("api_reload_token", mode="before")(
         blank_is_none
     )
+
+    @field_validator("prediction_log_path")
+    @classmethod
+    def check_writable(cls, path: Path) -> Path:
+        """Refuse, before the server starts, a log that could never be written.
+
+        Only looked at, never created here: the folder is made at startup.
+        """
+        existing = next(folder for folder in (path, *path.parents) if folder.exists())
+        if existing == path and path.is_dir():
+            raise ValueError(f"{path} is a folder, not a file")
+        if existing != path and not existing.is_dir():
+            raise ValueError(f"cannot create {path}: {existing} is a file")
+        if not os.access(existing, os.W_OK):
+            raise ValueError(f"cannot write {path}: {existing} is read-only")
+        return path

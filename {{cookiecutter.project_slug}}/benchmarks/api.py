@@ -1,18 +1,19 @@
 """Benchmark the serving API against `mlflow models serve` on the same model.
 
-Run from the project root with its virtual environment and the Kaggle data:
+Run from the project root with its virtual environment:
 
-    TITANIC_CSV=path/to/titanic.csv python -m benchmarks.api [--startup-only]
+    python -m benchmarks.api [--data-uri DATA] [--startup-only]
 
-It trains a model into a temporary MLflow store, then starts the API and a
-plain FastAPI app that loads the same model with joblib, alternately, and
-prints how long each took to answer /ready: in this environment with the API
-reading the SQLite file, as on a laptop, then as pods on a cluster start: with
-the packages the API image installs (requirements-api.txt, compiled to
-bytecode), reading a tracking server (`mlflow server` on that file). Then it
-starts the API and
-`mlflow models serve` on 127.0.0.1 (one worker each) and sends the same
-passengers to each: one-row requests, then 1,000-row batches, from concurrent
+It trains a model on DATA (a file of dataset.py's columns, as training reads
+it), or without it on synthetic rows drawn from dataset.py, into a temporary
+MLflow store. Then it starts the API and a plain FastAPI app that loads the
+same model with joblib, alternately, and prints how long each took to answer
+/ready: in this environment with the API reading the SQLite file, as on a
+laptop, then as pods on a cluster start: with the packages the API image
+installs (requirements-api.txt, without bytecode, as the image has them),
+reading a tracking server (`mlflow server` on that file). Then it starts the
+API and `mlflow models serve` on 127.0.0.1 (one worker each) and sends the
+same rows to each: one-row requests, then 1,000-row batches, from concurrent
 clients. It prints requests per second and latency percentiles, and our
 figures over MLflow's.
 """
@@ -38,8 +39,15 @@ from pathlib import Path
 import pandas as pd
 from uv import find_uv_bin
 
-from {{ cookiecutter.module_name }}.data.load import load_titanic
-from {{ cookiecutter.module_name }}.features import INPUT_FEATURES
+from {{ cookiecutter.module_name }}.data.load import (
+    load_dataset,
+)
+from {{ cookiecutter.module_name }}.data.synthetic import (
+    write_synthetic_rows,
+)
+from {{ cookiecutter.module_name }}.dataset import (
+    DATASET,
+)
 
 from benchmarks.data import print_load_average
 from benchmarks.live_server import HOST, free_port, live_server
@@ -55,6 +63,8 @@ REQUEST_TIMEOUT_S = 60
 # Each scenario stops early past this time, whatever its request count.
 SCENARIO_DEADLINE_S = 300
 BATCH_ROWS = 1_000
+# Synthetic rows to train on when no data is given: enough for a 5-fold search.
+SYNTHETIC_ROWS = 2_000
 # The baseline of the start-up: the same model, loaded with joblib at import.
 PLAIN_APP = """
 import os
@@ -107,37 +117,36 @@ def main() -> int:
     args = parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     print_load_average()
-    data_uri = os.environ.get("TITANIC_CSV")
-    if not data_uri:
-        logger.error("Set TITANIC_CSV to the Kaggle training file")
-        return 2
-    passengers = passenger_records(data_uri)
     with tempfile.TemporaryDirectory(prefix="api-benchmark-") as folder:
         workdir = Path(folder)
+        data_uri = args.data_uri or synthetic_data(workdir)
+        rows = input_records(data_uri)
         tracking_uri = f"sqlite:///{workdir / 'mlflow.db'}"
         train(data_uri, workdir, tracking_uri)
-        startups = compare_startups(workdir, tracking_uri, args.startups)
+        startups = compare_startups(workdir, tracking_uri, args.startups, args.http)
         print_startups("the SQLite file", startups)
         python = image_python(workdir)
         with tracking_server(workdir, tracking_uri) as server_uri:
-            startups = compare_startups(workdir, server_uri, args.startups, python)
+            startups = compare_startups(
+                workdir, server_uri, args.startups, args.http, python
+            )
         print_startups("a tracking server, with the image's packages", startups)
         if args.startup_only:
             return 0
         with (
-            serve_ours(workdir, tracking_uri) as ours,
+            serve_ours(workdir, tracking_uri, args.http) as ours,
             serve_mlflow(workdir, tracking_uri) as theirs,
         ):
-            check_same_predictions(ours, theirs, passengers[:BATCH_ROWS])
+            check_same_predictions(ours, theirs, rows[:BATCH_ROWS])
             scenarios = {
                 "1 row": (args.one_row_requests, 1),
                 f"{BATCH_ROWS} rows": (args.batch_requests, BATCH_ROWS),
             }
             results = {
                 (scenario, server.name): measure(
-                    server, passengers, rows, count, args.concurrency
+                    server, rows, size, count, args.concurrency
                 )
-                for scenario, (count, rows) in scenarios.items()
+                for scenario, (count, size) in scenarios.items()
                 for server in (ours, theirs)
             }
             print_report(results, (ours, theirs), args.concurrency)
@@ -145,8 +154,12 @@ def main() -> int:
 
 
 def parse_args() -> argparse.Namespace:
-    """Read the request counts and the concurrency."""
+    """Read the data to use, the request counts and the concurrency."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--data-uri",
+        help="data to train on and send; default: synthetic rows of dataset.py",
+    )
     parser.add_argument("--one-row-requests", type=int, default=2_000)
     parser.add_argument("--batch-requests", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=8)
@@ -156,12 +169,26 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--startup-only", action="store_true", help="measure the start-ups only"
     )
+    parser.add_argument(
+        "--http",
+        choices=("h11", "httptools"),
+        default="h11",
+        help="uvicorn's HTTP parser: h11, as the image runs it, or the faster "
+        "httptools, to see what h11's header limit costs",
+    )
     return parser.parse_args()
 
 
-def passenger_records(data_uri: str) -> list[dict]:
-    """Real passengers as JSON-ready records, repeated to fill a 1,000-row batch."""
-    features = load_titanic(data_uri)[INPUT_FEATURES]
+def synthetic_data(workdir: Path) -> str:
+    """Write synthetic rows of dataset.py's columns, to train on; return the file."""
+    path = workdir / "synthetic.csv"
+    write_synthetic_rows(str(path), SYNTHETIC_ROWS, seed=0)
+    return str(path)
+
+
+def input_records(data_uri: str) -> list[dict]:
+    """The data's inputs as JSON-ready records, repeated to fill a 1,000-row batch."""
+    features = load_dataset(data_uri, require_target=False)[DATASET.feature_names]
     repeated = pd.concat([features] * (BATCH_ROWS // len(features) + 1))
     # Through JSON, as a client would send them: NaN becomes null.
     return json.loads(repeated.head(BATCH_ROWS).to_json(orient="records"))
@@ -187,9 +214,9 @@ def train(data_uri: str, workdir: Path, tracking_uri: str) -> None:
 
 @contextmanager
 def serve_ours(
-    workdir: Path, tracking_uri: str, python: str = sys.executable
+    workdir: Path, tracking_uri: str, http: str, python: str = sys.executable
 ) -> Iterator[Server]:
-    """Run `uvicorn app.main:app` with one worker, as the README says."""
+    """Run `uvicorn app.main:app` with one worker, as the image does (h11)."""
     env = {
         "MLFLOW_TRACKING_URI": tracking_uri,
         "MODEL_NAME": MODEL_NAME,
@@ -197,7 +224,7 @@ def serve_ours(
         "LOG_LEVEL": "WARNING",
     }
     port = free_port()
-    command = [python, "-m", "uvicorn", "app.main:app"]
+    command = [python, "-m", "uvicorn", "app.main:app", "--http", http]
     command += ["--host", HOST, "--port", str(port), "--workers", "1"]
     # The prediction log also goes to stdout: drop it, the file is enough here.
     with serving(command, env, "/ready", port, workdir / "api.err") as started_in_s:
@@ -217,13 +244,17 @@ def serve_plain(workdir: Path, python: str = sys.executable) -> Iterator[Server]
 
 
 def compare_startups(
-    workdir: Path, tracking_uri: str, count: int, python: str = sys.executable
+    workdir: Path,
+    tracking_uri: str,
+    count: int,
+    http: str,
+    python: str = sys.executable,
 ) -> dict[str, list[float]]:
     """Start the API and the plain app in turn, so machine noise hits both alike."""
     startups: dict[str, list[float]] = {"api": [], "plain": []}
     for _ in range(count):
         for name, start in (
-            ("api", lambda: serve_ours(workdir, tracking_uri, python)),
+            ("api", lambda: serve_ours(workdir, tracking_uri, http, python)),
             ("plain", lambda: serve_plain(workdir, python)),
         ):
             with start() as server:
@@ -234,21 +265,21 @@ def compare_startups(
 def image_python(workdir: Path) -> str:
     """Install what the API image installs into a new venv; return its Python.
 
-    As the Dockerfile's api stage: requirements-api.txt, then the project
-    without its dependencies, compiled to bytecode as pip does. This
-    project's own venv is not a pod's: it has the dev tools, and skops imports
-    pytest through scikit-learn's test helpers when it finds it.
+    As the Dockerfile's api stage: requirements-api.txt without bytecode
+    (pip's --no-compile), then the project without its dependencies, compiled
+    to bytecode as pip does. This project's own venv is not a pod's: it has
+    the dev tools, and skops imports pytest through scikit-learn's test
+    helpers when it finds it.
     """
     venv = workdir / "image"
     logger.info("Installing the API image's packages into %s", venv)
     uv = find_uv_bin()
     python = str(venv / "bin" / "python")
-    install = [uv, "pip", "install", "--quiet", "--compile-bytecode"]
-    install += ["--python", python]
+    install = [uv, "pip", "install", "--quiet", "--python", python]
     for command in (
         [uv, "venv", "--quiet", "--python", sys.executable, str(venv)],
         install + ["-r", str(PROJECT_ROOT / "requirements-api.txt")],
-        install + ["--no-deps", str(PROJECT_ROOT)],
+        install + ["--compile-bytecode", "--no-deps", str(PROJECT_ROOT)],
     ):
         subprocess.run(command, check=True, timeout=TRAINING_TIMEOUT_S)
     return python
@@ -358,7 +389,7 @@ def check_same_predictions(ours: Server, theirs: Server, rows: list[dict]) -> No
         )
         answers.append(json.loads(content))
         connection.close()
-    our_classes = [row["survived"] for row in answers[0]["predictions"]]
+    our_classes = [row[DATASET.target.name] for row in answers[0]["predictions"]]
     if our_classes != answers[1]["predictions"]:
         raise RuntimeError("the two servers disagree: not the same model")
     logger.info("Both servers predict the same classes for %d rows", len(rows))
@@ -366,15 +397,15 @@ def check_same_predictions(ours: Server, theirs: Server, rows: list[dict]) -> No
 
 def measure(
     server: Server,
-    passengers: list[dict],
+    records: list[dict],
     rows: int,
     count: int,
     concurrency: int,
 ) -> Result:
-    """Send `count` requests of `rows` passengers from `concurrency` clients."""
+    """Send `count` requests of `rows` records from `concurrency` clients."""
     bodies = [
-        json.dumps(server.payload(passengers[start : start + rows])).encode()
-        for start in range(0, len(passengers) - rows + 1, max(rows, 1))
+        json.dumps(server.payload(records[start : start + rows])).encode()
+        for start in range(0, len(records) - rows + 1, max(rows, 1))
     ]
     # The clients share the requests: the first ones send one more if need be.
     shares = [

@@ -1,7 +1,8 @@
 """Helpers shared by the serving API tests (tests/test_api*.py), and only by them."""
 
 import json
-from collections.abc import Iterator
+import math
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -10,12 +11,23 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.module_name }}.dataset import DATASET
+from {{ cookiecutter.module_name }}.data.declaration import (
+    Numeric,
+)
+from {{ cookiecutter.module_name }}.dataset import (
+    DATASET,
+)
 
 from app.main import create_app
+from app.schemas import NUMBER_LIMIT
 from app.settings import ApiSettings
+from tests.declared import CLASSES, TARGET, example
 
 CHAMPION_VERSION = "2"
+# The first declared example: a valid row, as the API documents and takes it.
+EXAMPLE = example()
+# An answer's probabilities are keyed by each class as text: JSON keys are text.
+CLASS_KEYS = [str(value) for value in CLASSES]
 
 
 def api_settings(
@@ -67,6 +79,35 @@ def input_records(raw_frame: pd.DataFrame) -> list[dict]:
     return json.loads(features.to_json(orient="records"))
 
 
+def query_params(row: Mapping[str, Any]) -> dict[str, str]:
+    """A row as GET /predict's query parameters: text, a missing value left out."""
+    return {name: str(value) for name, value in row.items() if value is not None}
+
+
+def number_bounds(feature: Numeric) -> tuple[float, float]:
+    """The bounds the API holds a number to: the declared ones, else the limit."""
+    low = -NUMBER_LIMIT if feature.minimum is None else feature.minimum
+    high = NUMBER_LIMIT if feature.maximum is None else feature.maximum
+    return low, high
+
+
 def read_log(path: Path) -> list[dict]:
     """Parse the prediction log, one JSON object per line."""
     return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def check_prediction(prediction: dict) -> None:
+    """One row's answer: a declared class, the most probable of all declared ones.
+
+    The type counts too: JSON tells 1 from "1" and from true, and a client
+    comparing the answer with its own labels would miss a class of another type.
+    """
+    predicted = prediction[TARGET.name]
+    assert any(
+        predicted == value and type(predicted) is type(value) for value in CLASSES
+    ), f"{predicted!r} is not a declared class {CLASSES}"
+    probabilities = prediction["probabilities"]
+    assert list(probabilities) == CLASS_KEYS
+    assert all(0 <= share <= 1 for share in probabilities.values())
+    assert math.isclose(sum(probabilities.values()), 1, abs_tol=1e-9)
+    assert probabilities[str(predicted)] == max(probabilities.values())

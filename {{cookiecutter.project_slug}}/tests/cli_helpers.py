@@ -27,18 +27,21 @@ def only_error(caplog: pytest.LogCaptureFixture) -> str:
     return errors[0].getMessage()
 
 
-def run_command(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def run_command(
+    *args: str, cwd: Path, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run `python ARGS` from `cwd` in a new interpreter, as a user would type it.
 
     Only a separate process shows the real exit code and stderr as the command's
-    own logging set-up writes it; the timeout turns a hang into a failure.
+    own logging set-up writes it; the timeout turns a hang into a failure (a
+    tracked training, which imports MLflow, gets longer on a busy machine).
     """
     return subprocess.run(
         [sys.executable, *args],
         capture_output=True,
         text=True,
         cwd=cwd,
-        timeout=120,
+        timeout=timeout,
         check=False,
     )
 

@@ -1,17 +1,35 @@
 """Shared batches: concurrent requests scored together, each getting its own rows."""
 
 import asyncio
+import math
+import random
+import statistics
+import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from app.inference import BatchPredictor, passenger_columns
+from {{ cookiecutter.module_name }}.dataset import (
+    DATASET,
+)
+from {{ cookiecutter.module_name }}.prediction import (
+    Predictions,
+    as_columns,
+)
+
+from app.inference import BatchPredictor, row_columns
+from app.loaded_model import ModelUnavailableError
 from app.monitoring import ApiMetrics
-from app.schemas import PASSENGER_EXAMPLE, Passenger
-from app.serving import ModelUnavailableError, ServingState
-from tests.api_helpers import api_settings
+from app.schemas import Row
+from app.serving import ServingState
+from tests.api_helpers import EXAMPLE, api_settings
+from tests.declared import CLASSES
+
+# The input that carries each row's number to the stand-in model. Rows are laid
+# out as the API does once they are validated, so any feature can carry it.
+MARKER = DATASET.feature_names[0]
 
 
 class EchoModel:
@@ -21,32 +39,48 @@ class EchoModel:
         """Record the size of every batch it is given."""
         self.batch_sizes: list[int] = []
 
-    def predict(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        """Class from the parity of sib_sp, probability from the fare."""
+    def predict(self, frame: pd.DataFrame) -> Predictions:
+        """Class from the row's number, in turn; probabilities from it too."""
         self.batch_sizes.append(len(frame))
-        return frame["sib_sp"].to_numpy() % 2, frame["fare"].to_numpy() / 1000
+        numbers = frame[MARKER].to_numpy(dtype=int)
+        return Predictions(
+            np.asarray(CLASSES).take(numbers % len(CLASSES)),
+            np.column_stack([numbers / 1000] * len(CLASSES)),
+        )
 
 
 class BrokenModel:
     """Stand-in model that fails on every call."""
 
-    def predict(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    def predict(self, frame: pd.DataFrame) -> Predictions:
         """Fail as a model given unusable input would."""
         raise RuntimeError("model exploded")
 
 
 def request_rows(first: int, count: int) -> tuple[dict, int]:
-    """Columns of `count` passengers whose sib_sp and fare encode their number."""
-    passengers = [
-        Passenger(**{**PASSENGER_EXAMPLE, "sib_sp": number % 20, "fare": number})
-        for number in range(first, first + count)
-    ]
-    return passenger_columns(passengers), count
+    """Columns of `count` rows whose marker holds their number."""
+    rows = [{**EXAMPLE, MARKER: number} for number in range(first, first + count)]
+    return as_columns(rows), count
 
 
 def batcher_with(model, **options) -> BatchPredictor:
     """A batcher scoring with `model`."""
     return BatchPredictor(lambda: model, ApiMetrics(), **options)
+
+
+def test_rows_are_laid_out_as_the_model_reads_them() -> None:
+    """Validated rows become one list per input, in order, a missing value as NaN.
+
+    NaN, not None: scikit-learn's imputers take None in a text column for a
+    category of its own.
+    """
+    rows = [Row(**example) for example in DATASET.examples]
+    columns = row_columns(rows)
+    assert list(columns) == DATASET.feature_names
+    for name, values in columns.items():
+        assert None not in values
+        read = [None if isinstance(v, float) and math.isnan(v) else v for v in values]
+        assert read == [example.get(name) for example in DATASET.examples]
 
 
 def test_concurrent_requests_share_a_call_and_get_their_own_rows() -> None:
@@ -65,8 +99,8 @@ def test_concurrent_requests_share_a_call_and_get_their_own_rows() -> None:
     assert len(model.batch_sizes) < 20
     for index, scores in enumerate(answers):
         numbers = range(10 * index, 10 * index + 3)
-        assert scores.probability == [number / 1000 for number in numbers]
-        assert scores.survived == [number % 20 % 2 for number in numbers]
+        assert scores.classes == [CLASSES[n % len(CLASSES)] for n in numbers]
+        assert scores.probabilities == [[n / 1000] * len(CLASSES) for n in numbers]
         assert scores.model is model
 
 
@@ -126,3 +160,44 @@ def test_no_model_is_reported(tmp_path: Path) -> None:
     batcher = ServingState(settings, ApiMetrics()).batcher
     with pytest.raises(ModelUnavailableError, match="no model loaded yet"):
         asyncio.run(batcher.predict(*request_rows(0, 1)))
+
+
+class SlowEchoModel(EchoModel):
+    """The echo model, taking a while per call as a real model does."""
+
+    def __init__(self, call_s: float) -> None:
+        """Spend call_s on every call."""
+        super().__init__()
+        self.call_s = call_s
+
+    def predict(self, frame: pd.DataFrame) -> Predictions:
+        """Answer as the echo model does, after call_s."""
+        time.sleep(self.call_s)
+        return super().predict(frame)
+
+
+def test_clients_a_little_late_still_share_the_call() -> None:
+    """Eight clients whose next requests come back unevenly: full batches all along.
+
+    Each client sends its next request a network round trip after its answer,
+    from 0.5 to 4 ms. Waiting 2 ms for as many requests as the previous batch
+    held, the late ones missed it, and smaller batches persisted; waiting up to
+    a model call for the last second's largest batch keeps the eight together.
+    """
+    model = SlowEchoModel(call_s=0.02)
+    batcher = batcher_with(model, max_wait_s=0.05)
+    round_trips = random.Random(3)
+
+    async def client(first: int) -> None:
+        """Send twenty requests, one after the other, each a round trip late."""
+        for index in range(20):
+            await batcher.predict(*request_rows(first + index, 1))
+            await asyncio.sleep(round_trips.uniform(0.0005, 0.004))
+
+    async def run_clients() -> None:
+        """Eight clients at once."""
+        await asyncio.gather(*(client(100 * number) for number in range(8)))
+
+    asyncio.run(run_clients())
+    assert sum(model.batch_sizes) == 8 * 20
+    assert statistics.median(model.batch_sizes) == 8

@@ -47,7 +47,8 @@ def test_requirements_file_is_the_export_of_the_lock(exported, tmp_path) -> None
     fresh = tmp_path / exported.name
     command[command.index("--output-file") + 1] = str(fresh)
     subprocess.run([sys.executable, "-m", *command, "--quiet"], cwd=ROOT, check=True)
-    message = f"{exported.name} disagrees with uv.lock: run {match[1]}"
+    refresh = match[1].replace("uv export", "uv export --quiet", 1)
+    message = f"{exported.name} disagrees with uv.lock: run {refresh}"
     assert without_header(exported) == without_header(fresh), message
 {%- if cookiecutter.include_api %}
 

@@ -2,7 +2,10 @@
 
 import json
 import logging
+import os
+import re
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -40,6 +43,8 @@ from tests.conftest import FAST_TRAINING, FIRST_POINT, TINY_GRID
 # Tests about training alone skip MLflow: faster, and no store to clean up.
 LOCAL_ONLY = [*FAST_TRAINING, "--no-tracking"]
 UNREACHABLE = "http://127.0.0.1:9"
+# A timestamped line, the project's or MLflow's: date, time, level, logger.
+LOG_LINE = re.compile(r"\d{4}/\d\d/\d\d \d\d:\d\d:\d\d [A-Z]+ \S+: ")
 
 
 pytestmark = pytest.mark.usefixtures("isolated_settings")
@@ -116,6 +121,45 @@ def test_failed_save_keeps_the_last_good_set(data_csv: Path, tmp_path: Path):
     )
     assert "cannot save the model" in only_error_line(completed, exit_code=5)
     assert {path.name: path.read_bytes() for path in models.iterdir()} == before
+
+
+def test_full_disk_while_the_store_is_created_is_one_line(
+    data_csv: Path, tmp_path: Path
+) -> None:
+    """A new SQLite store that cannot be written: exit 3, one line, model kept."""
+    argv = ["--data-uri", str(data_csv), *LOCAL_ONLY]
+    assert main.main(argv) == 0
+    largest = max(path.stat().st_size for path in (tmp_path / "models").iterdir())
+    # Room for the model's files, not for MLflow's tables (about 900 KB).
+    limit = largest + 64 * 1024
+    if limit > 600 * 1024:
+        pytest.skip("the model is too large to fill the disk at the store alone")
+    store = f"sqlite:///{tmp_path / 'fresh.db'}"
+    tracked = ["--data-uri", str(data_csv), *FAST_TRAINING]
+    completed = subprocess.run(
+        [sys.executable, str(MAIN_SCRIPT), *tracked, "--mlflow-tracking-uri", store],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)),
+    )
+    error = only_error_line(completed, exit_code=3)
+    assert f"cannot log to MLflow at {store}" in error
+    assert "the trained model was kept" in error
+
+
+def test_tracked_training_logs_in_one_format(data_csv: Path, tmp_path: Path):
+    """MLflow's lines read like the project's, and no warning about pip shows."""
+    store = ["--mlflow-tracking-uri", f"sqlite:///{tmp_path}/mlflow.db"]
+    argv = ["--data-uri", str(data_csv), *FAST_TRAINING, *store]
+    completed = run_command(str(MAIN_SCRIPT), *argv, cwd=tmp_path, timeout=600)
+    assert completed.returncode == 0, completed.stderr
+    stamped = [line for line in completed.stderr.splitlines() if line[:1].isdigit()]
+    assert [line for line in stamped if " mlflow." in line] != []
+    assert [line for line in stamped if not LOG_LINE.match(line)] == []
+    assert "pip version" not in completed.stderr
 
 
 def test_cli_flags_override_environment(
@@ -321,3 +365,65 @@ def test_grid_command_lists_every_point(tmp_path: Path) -> None:
     points = json.loads(completed.stdout)
     assert len(points) == 2
     assert all(set(point) == set(TINY_GRID) for point in points)
+
+
+# A grid that keeps joblib's workers busy for minutes, so the test stops it midway.
+LONG_GRID = {"max_depth": list(range(2, 12)), "n_estimators": list(range(50, 300, 10))}
+
+
+def process_group(group: int) -> list[int]:
+    """The processes of a process group: a command and the workers it started."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while the folder was listed
+            continue
+        if int(fields[2]) == group:
+            members.append(int(stat.parent.name))
+    return members
+
+
+def wait_for(condition, seconds: float) -> bool:
+    """Poll a condition until it holds or the time is up."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads processes in /proc")
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=str)
+def test_a_signal_stops_the_search_and_its_workers(
+    data_csv: Path, tmp_path: Path, stop: signal.Signals
+) -> None:
+    """`kill` or `kill -INT` midway: one line, code 128 + signal, no worker left."""
+    argv = ["--data-uri", str(data_csv), "--param-grid", json.dumps(LONG_GRID)]
+    log = tmp_path / "stderr.log"
+    with log.open("w") as stderr:
+        training = subprocess.Popen(
+            [sys.executable, str(MAIN_SCRIPT), *argv, "--no-tracking"],
+            cwd=tmp_path,
+            stderr=stderr,
+            start_new_session=True,
+        )
+    try:
+        assert wait_for(lambda: len(process_group(training.pid)) > 2, 120), "no workers"
+        training.send_signal(stop)
+        assert training.wait(timeout=120) == 128 + stop, log.read_text()
+        # Seconds, where the default left them for minutes; more on a busy machine.
+        assert wait_for(lambda: process_group(training.pid) == [], 30)
+    finally:
+        for pid in process_group(training.pid):
+            os.kill(pid, signal.SIGKILL)
+    assert "Train interrupted" in only_error_line_of(log.read_text())
+
+
+def only_error_line_of(stderr: str) -> str:
+    """The one error line a stopped command wrote, which no traceback follows."""
+    assert "Traceback" not in stderr
+    errors = [line for line in stderr.splitlines() if " ERROR " in line]
+    assert len(errors) == 1, stderr
+    return errors[0]

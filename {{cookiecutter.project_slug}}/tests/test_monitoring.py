@@ -156,6 +156,21 @@ def test_malformed_lines_are_skipped_and_counted(tmp_path, reference) -> None:
     assert summary(tmp_path)["predictions"] == LOG_ROWS
 
 
+def test_bytes_that_are_not_utf8_are_skipped_and_counted(tmp_path, reference) -> None:
+    """A stray byte spoils its line only; a binary file in the folder, its lines."""
+    folder = tmp_path / "logs"
+    log = write_log(
+        folder / "predictions.jsonl", log_lines(predicted_rows(LOG_ROWS, 1))
+    )
+    with log.open("ab") as file:
+        file.write(b'{"timestamp": "2026-01-02T00:00:00+00:00", "x": "\xff"}\n')
+    # Two lines of bytes, neither of them UTF-8 text.
+    (folder / "screenshot.png").write_bytes(b"\x89PNG\r\n\xff\xd8\n")
+    assert report(tmp_path, folder, reference) == errors.EXIT_OK
+    assert summary(tmp_path)["predictions"] == LOG_ROWS
+    assert summary(tmp_path)["malformed_lines"] == 1 + 2
+
+
 def test_a_folder_of_rotated_logs_is_read_whole(tmp_path, reference) -> None:
     """Every log file of a folder is read, marker files left out."""
     lines = log_lines(predicted_rows(LOG_ROWS, seed=1))

@@ -360,3 +360,27 @@ def test_download_missing_key_subprocess(bucket: str, tmp_path: Path) -> None:
     error = only_error_line(completed, exit_code=2)
     assert f"Download failed: cannot read {uri!r}: no such file" in error
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_readme_creates_a_bucket_on_the_local_endpoint(moto_server: MotoServer) -> None:
+    """The README's bucket command works on a local endpoint, as it gives it."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    (command,) = [line for line in readme.splitlines() if "create_bucket" in line]
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    completed = subprocess.run(
+        ["bash", "-c", command],
+        env={**os.environ, "PATH": path},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    client = boto3.client(
+        "s3",
+        endpoint_url=moto_server.endpoint,
+        region_name=REGION,
+        aws_access_key_id=moto_server.access_key,
+        aws_secret_access_key=moto_server.secret_key,
+    )
+    assert "jdoe" in [bucket["Name"] for bucket in client.list_buckets()["Buckets"]]

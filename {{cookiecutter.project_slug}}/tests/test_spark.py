@@ -4,7 +4,10 @@ One Spark session serves the whole module: starting the JVM takes seconds.
 """
 
 import os
+import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,7 +31,9 @@ from {{ cookiecutter.module_name }}.errors import (
     DataValidationError,
 )
 from {{ cookiecutter.module_name }}.spark.session import (
+    LOG4J_CONFIG,
     S3A_HINT,
+    quiet_jvm_options,
     s3a_options,
     spark_session,
 )
@@ -51,6 +56,11 @@ spark.master local[2]
 spark.sql.shuffle.partitions 2
 spark.ui.enabled false
 """
+# A line of the commands' LOG_FORMAT (errors.py), which Spark's JVM logs follow.
+LOG_LINE = re.compile(r"\d{4}/\d\d/\d\d \d\d:\d\d:\d\d [A-Z]+ \S+: ")
+# Printed by the JVM itself, since Spark's launcher always adds this module:
+# no Spark or Java switch turns it off.
+JVM_BANNER = "WARNING: Using incubator modules: jdk.incubator.vector"
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +75,33 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
         patch.delenv("SPARK_MASTER", raising=False)
         with spark_session(SparkSettings(_env_file=None)) as session:
             yield session
+
+
+def run_spark_command(tmp_path: Path, *argv: str) -> tuple[int, list[str]]:
+    """Run a command in a new interpreter, as typed; its exit code and stderr lines.
+
+    Only a new process shows what Spark's JVM prints. Its settings come from a
+    spark-defaults.conf of its own, as the module's session's do.
+    """
+    conf = tmp_path / "spark-conf"
+    conf.mkdir()
+    (conf / "spark-defaults.conf").write_text(SPARK_DEFAULTS)
+    module = "{{ cookiecutter.module_name }}"
+    completed = subprocess.run(
+        [sys.executable, "-m", module, "spark", *argv],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "SPARK_CONF_DIR": str(conf)},
+        timeout=600,
+        check=False,
+    )
+    return completed.returncode, completed.stderr.splitlines()
+
+
+def noise(lines: list[str]) -> list[str]:
+    """The lines a command printed that are not log lines of the project's format."""
+    return [line for line in lines if line != JVM_BANNER and not LOG_LINE.match(line)]
 
 
 def test_spark_settings_come_from_spark_defaults(spark) -> None:
@@ -111,6 +148,31 @@ def test_prepare_writes_what_data_partition_writes(
 
 
 @pytest.mark.usefixtures("spark")
+def test_prepare_prints_the_rows_written_and_no_jvm_output(
+    raw_frame: pd.DataFrame, write_csv, tmp_path: Path
+) -> None:
+    """One line says what was written; Spark's start-up and warnings stay quiet."""
+    source = str(write_csv(raw_frame))
+    target = tmp_path / "by-class"
+    code, lines = run_spark_command(tmp_path, "prepare", source, str(target))
+    assert code == 0, lines
+    assert noise(lines) == []
+    wrote = f"Wrote {len(raw_frame)} rows under {target} as Parquet"
+    assert [line for line in lines if wrote in line] != []
+
+
+def test_jvm_logging_is_left_to_a_log4j2_file_of_your_own(tmp_path, monkeypatch):
+    """Errors only by default; a log4j2.properties in SPARK_CONF_DIR wins."""
+    monkeypatch.setenv("SPARK_CONF_DIR", str(tmp_path))
+    options = quiet_jvm_options()
+    assert options["spark.ui.showConsoleProgress"] == "false"
+    assert LOG4J_CONFIG.as_uri() in options["spark.driver.defaultJavaOptions"]
+    assert "rootLogger.level = error" in LOG4J_CONFIG.read_text()
+    (tmp_path / "log4j2.properties").write_text("rootLogger.level = info\n")
+    assert "spark.driver.defaultJavaOptions" not in quiet_jvm_options()
+
+
+@pytest.mark.usefixtures("spark")
 def test_prepare_without_keys_keeps_a_parquet_file_whole(
     data_parquet: Path, tmp_path: Path
 ) -> None:
@@ -126,7 +188,12 @@ def test_prepare_without_keys_keeps_a_parquet_file_whole(
 
 @pytest.mark.usefixtures("spark")
 def test_score_equals_batch_scoring(
-    trained_store, raw_frame: pd.DataFrame, write_csv, tmp_path: Path, monkeypatch
+    trained_store,
+    raw_frame: pd.DataFrame,
+    write_csv,
+    tmp_path: Path,
+    monkeypatch,
+    caplog,
 ) -> None:
     """The champion's class and probabilities, row for row, in the same columns."""
     monkeypatch.setenv("MODEL_NAME", trained_store.model_name)
@@ -136,7 +203,9 @@ def test_score_equals_batch_scoring(
     argv = ["score", "--input", source, "--output", str(batch), *tracking]
     assert cli.main(argv) == 0
     argv = ["spark", "score", "--input", source, "--output", str(folder), *tracking]
+    caplog.clear()
     assert cli.main(argv) == 0
+    assert f"Scored {len(raw_frame)} rows with" in caplog.text
     expected = sorted_rows(pd.read_parquet(batch))
     scores = sorted_rows(pd.read_parquet(folder))
     assert list(scores.columns) == list(expected.columns)
@@ -216,17 +285,20 @@ def test_existing_target_is_refused(data_csv: Path, tmp_path: Path, caplog):
     assert "it already exists; choose a new folder" in only_error(caplog)
 
 
-def test_s3_without_hadoop_aws_names_the_fix(spark, caplog) -> None:
+def test_s3_without_hadoop_aws_names_the_fix(spark, tmp_path: Path) -> None:
     """s3:// needs Hadoop's s3a jars, which pyspark does not ship: say how to add them.
+
+    In one line, in a new process as typed: Spark's JVM logs no stack trace first.
 
     Reading S3 for real needs those jars, downloaded from Maven Central by
     spark.jars.packages: no test here can fetch them.
     """
     if "hadoop-aws" in spark.conf.get("spark.jars.packages", ""):
         pytest.skip("hadoop-aws is on Spark's classpath: s3:// would be read")
-    argv = ["spark", "prepare", "s3://bucket/data.csv", "out"]
-    assert cli.main(argv) == 2
-    assert only_error(caplog).endswith(S3A_HINT)
+    code, lines = run_spark_command(tmp_path, "prepare", "s3://b/t.csv", "out")
+    assert code == 2
+    assert noise(lines) == []
+    assert [line for line in lines if line.endswith(S3A_HINT)] != []
 
 
 def test_missing_java_names_the_fix(

@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 
@@ -34,7 +35,7 @@ from {{ cookiecutter.module_name }}.training.settings import (
 )
 
 from tests.cli_helpers import PROJECT_ROOT, run_command
-from tests.conftest import TINY_GRID
+from tests.conftest import FAST_TRAINING, TINY_GRID
 
 PNG_MAGIC = b"\x89PNG"
 
@@ -244,9 +245,8 @@ def test_mlflow_is_imported_only_when_tracking() -> None:
         "config, features, model, plots, cli, errors, data.load, "
         "training.evaluate, training.search, training.train, monitoring.reference"
     )
-    imports = "; ".join(
-        f"import {{ cookiecutter.module_name }}.{name}" for name in modules.split(", ")
-    )
+    package = "{{ cookiecutter.module_name }}"
+    imports = "; ".join(f"import {package}.{name}" for name in modules.split(", "))
     code = (
         f"{imports}; import main, sys; "
         "assert 'mlflow' not in sys.modules, 'mlflow was imported'"
@@ -274,3 +274,34 @@ def test_connect_hands_settings_to_mlflow(
     assert os.environ["MLFLOW_TRACKING_PASSWORD"] == "s3cret"
     assert "s3cret" not in repr(settings)
     assert not (tmp_path / "never-created.db").exists()
+
+
+# A training whose process gets SIGTERM while its run is open: as when a pod is
+# stopped or `kill` is typed then, with the moment made certain.
+SIGTERM_WHILE_LOGGING = """
+import os, signal, sys
+from {{ cookiecutter.module_name }} import cli
+from {{ cookiecutter.module_name }}.training import tracking
+tracking.log_figures = lambda *args: os.kill(os.getpid(), signal.SIGTERM)
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.usefixtures("isolated_settings")
+def test_sigterm_ends_the_open_run_as_failed(data_csv: Path, tmp_path: Path):
+    """A stopped training leaves no run RUNNING forever, and says it stopped."""
+    uri = f"sqlite:///{tmp_path}/mlflow.db"
+    argv = ["train", "--data-uri", str(data_csv), *FAST_TRAINING]
+    argv += ["--mlflow-tracking-uri", uri]
+    completed = run_command(
+        "-c", SIGTERM_WHILE_LOGGING, *argv, cwd=tmp_path, timeout=600
+    )
+    assert completed.returncode == 128 + signal.SIGTERM, completed.stderr
+    assert "Train interrupted" in completed.stderr
+    assert "Traceback" not in completed.stderr
+    client = MlflowClient(tracking_uri=uri)
+    experiments = client.search_experiments()
+    runs = client.search_runs([experiment.experiment_id for experiment in experiments])
+    parents = [run for run in runs if "mlflow.parentRunId" not in run.data.tags]
+    assert [run.info.status for run in parents] == ["FAILED"]
+    assert "RUNNING" not in {run.info.status for run in runs}

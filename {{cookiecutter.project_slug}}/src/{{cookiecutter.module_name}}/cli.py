@@ -30,6 +30,8 @@ from {{ cookiecutter.module_name }}.errors import (
     CommandError,
     configure_logging,
     describe_errors,
+    interrupted_exit_code,
+    stopped_cleanly_by_sigterm,
 )
 from {{ cookiecutter.module_name }}.monitoring.settings import MonitoringSettings
 {%- if cookiecutter.spark %}
@@ -350,7 +352,11 @@ def main(argv: list[str] | None = None) -> int:
         return error.exit_code
     configure_logging(command.log_level)
     try:
-        return run(command)
+        with stopped_cleanly_by_sigterm():
+            return run(command)
     except CommandError as error:
         logger.error("%s failed: %s", name.capitalize(), error)
         return error.exit_code
+    except KeyboardInterrupt as error:
+        logger.error("%s interrupted: stopped before the end", name.capitalize())
+        return interrupted_exit_code(error)

@@ -1,10 +1,17 @@
 """How failures reach the user: exit codes, one-line messages, the logging set-up."""
 
 import logging
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
 
 from pydantic import ValidationError
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# MLflow's: its loggers keep a handler of their own with this date format, so
+# a command's lines, the project's and MLflow's, read alike.
+LOG_DATE_FORMAT = "%Y/%m/%d %H:%M:%S"
 # Exit codes of every command, so that a scheduler or a CI step reads them the
 # same way whichever command it ran.
 EXIT_OK = 0
@@ -53,9 +60,39 @@ class SaveError(CommandError):
     exit_code = EXIT_SAVE_FAILED
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised as Ctrl-C raises KeyboardInterrupt, to stop the same way."""
+
+
+@contextmanager
+def stopped_cleanly_by_sigterm() -> Iterator[None]:
+    """Make SIGTERM (kill, a pod's stop, Argo) unwind the command as Ctrl-C does.
+
+    Python's default for SIGTERM ends the process at once: an open MLflow run
+    stays RUNNING and joblib's workers live on for minutes. Raised instead,
+    it ends the run as FAILED and lets joblib stop its workers.
+    """
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    """The SIGTERM handler: stop where the program is, as an exception."""
+    raise Terminated
+
+
+def interrupted_exit_code(error: KeyboardInterrupt) -> int:
+    """128 plus the signal's number, as a shell reports a process it stopped."""
+    stop = signal.SIGTERM if isinstance(error, Terminated) else signal.SIGINT
+    return 128 + stop
+
+
 def configure_logging(level: str) -> None:
     """Send logs to stderr once, then follow the configured level."""
-    logging.basicConfig(format=LOG_FORMAT)
+    logging.basicConfig(format=LOG_FORMAT, datefmt=LOG_DATE_FORMAT)
     logging.getLogger().setLevel(level)
 
 

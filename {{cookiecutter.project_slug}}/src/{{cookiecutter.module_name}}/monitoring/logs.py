@@ -51,10 +51,13 @@ KNOWN_CLASS = (
     f"({', '.join(sql_literal(value) for value in DATASET.target.classes)})"
 )
 # A line is one record: tab-free JSON never holds this control character, so
-# the CSV reader hands each line over whole, whatever it contains.
+# the CSV reader hands each line over whole, whatever it contains. A line that
+# is not UTF-8 text (a stray byte, a binary file) is set aside in DuckDB's
+# reject_errors table rather than failing the whole read.
 LINE_READER = (
     "read_csv(?, columns={'line': 'VARCHAR'}, header=false, delim=E'\\x1e', "
-    "quote='', escape='', auto_detect=false, strict_mode=false, null_padding=true)"
+    "quote='', escape='', auto_detect=false, strict_mode=false, null_padding=true, "
+    "store_rejects=true)"
 )
 # Log files in a folder: rotated ones (predictions.jsonl.1, .gz) included,
 # hidden and marker files (.DS_Store, _SUCCESS) left out.
@@ -78,10 +81,10 @@ class PredictionLogs:
 def read_prediction_logs(uri: str, since: datetime | None) -> PredictionLogs:
     """Read every log line since `since`, skipping and counting malformed ones.
 
-    A line is malformed when it is not a JSON object, lacks a valid timestamp or
-    prediction, or has a value of the wrong type; one bad line never stops the
-    report. Lines before `since` are dropped after parsing, so malformed lines
-    are counted over the whole files read.
+    A line is malformed when it is not UTF-8 text or not a JSON object, lacks a
+    valid timestamp or prediction, or has a value of the wrong type; one bad
+    line never stops the report. Lines before `since` are dropped after
+    parsing, so malformed lines are counted over the whole files read.
     """
     with (
         read_errors(uri),
@@ -91,7 +94,8 @@ def read_prediction_logs(uri: str, since: datetime | None) -> PredictionLogs:
         con.execute("SET TimeZone = 'UTC'")
         con.execute(f"CREATE TABLE parsed AS {_parse_lines_sql()}", [paths])
         [(malformed,)] = con.execute(
-            "SELECT count(*) FROM parsed WHERE NOT valid"
+            "SELECT (SELECT count(*) FROM parsed WHERE NOT valid) "
+            "+ (SELECT count(*) FROM reject_errors)"
         ).fetchall()
         frame = con.execute(
             "SELECT * EXCLUDE (valid) FROM parsed "

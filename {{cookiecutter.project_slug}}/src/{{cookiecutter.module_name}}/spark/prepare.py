@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from {{ cookiecutter.module_name }}.data.parquet import COMPRESSION, find_column
 from {{ cookiecutter.module_name }}.spark.read import read_rows, require_input
@@ -12,6 +13,9 @@ from {{ cookiecutter.module_name }}.spark.session import (
     spark_session,
 )
 from {{ cookiecutter.module_name }}.spark.settings import PrepareCommand
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +40,19 @@ def prepare(command: PrepareCommand) -> None:
                 .option("compression", COMPRESSION)
                 .parquet(spark_path(command.target))
             )
+            rows = written_rows(spark, command.target)
     logger.info(
-        "Wrote %s as Parquet%s",
+        "Wrote %d rows under %s as Parquet%s",
+        rows,
         command.target,
         f", partitioned by {', '.join(keys)}" if keys else "",
     )
+
+
+def written_rows(spark: SparkSession, uri: str) -> int:
+    """Count the rows of the Parquet files just written, from their footers.
+
+    Spark's writer does not say how many rows it wrote, and counting the
+    source would read it a second time.
+    """
+    return spark.read.parquet(spark_path(uri)).count()

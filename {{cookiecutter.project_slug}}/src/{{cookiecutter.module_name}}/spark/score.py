@@ -29,6 +29,9 @@ from {{ cookiecutter.module_name }}.scoring import (
     read_model,
     score,
 )
+from {{ cookiecutter.module_name }}.spark.prepare import (
+    written_rows,
+)
 from {{ cookiecutter.module_name }}.spark.read import (
     read_rows,
     require_input,
@@ -61,10 +64,10 @@ def score_on_spark(command: SparkScoreCommand) -> None:
     """Score every row, in parallel, into a new folder of Parquet files."""
     require_input(command.input, MISSING_HINT)
     with spark_session(command) as spark:
-        rows = read_rows(
+        frame = read_rows(
             spark, command.input, require_target=False, missing_hint=MISSING_HINT
         )
-        features = model_inputs(rows)
+        features = model_inputs(frame)
         # Pickled once for every executor, rather than once per task.
         model = spark.sparkContext.broadcast(read_model(command))
         schema = StructType([*features.schema.fields, *SCORE_FIELDS])
@@ -73,7 +76,13 @@ def score_on_spark(command: SparkScoreCommand) -> None:
             scores.write.option("compression", COMPRESSION).parquet(
                 spark_path(command.output)
             )
-    logger.info("Scored with %s; wrote %s", command.served_model_uri, command.output)
+            written = written_rows(spark, command.output)
+    logger.info(
+        "Scored %d rows with %s; wrote %s",
+        written,
+        command.served_model_uri,
+        command.output,
+    )
 
 
 def model_inputs(rows: DataFrame) -> DataFrame:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
 import sys
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from {{ cookiecutter.module_name }}.config import S3Settings
@@ -38,6 +41,7 @@ S3A_HINT = (
 S3_SCHEME = re.compile(r"^s3a?://", re.IGNORECASE)
 URL_SCHEME = re.compile(r"^https?://", re.IGNORECASE)
 NOT_FOUND = "no such file or folder"
+LOG4J_CONFIG = Path(__file__).with_name("log4j2.properties")
 
 
 def spark_path(uri: str) -> str:
@@ -74,6 +78,37 @@ def s3a_options(settings: S3Settings) -> dict[str, str]:
     return options
 
 
+def quiet_jvm_options() -> dict[str, str]:
+    """Keep Spark's JVM to errors, in the project's log format, with no progress bars.
+
+    Without it, a command prints a dozen lines of start-up warnings, and a
+    failure its Java stack traces before the one-line error. A
+    log4j2.properties of your own in SPARK_CONF_DIR is left in charge. The JVM
+    options go in spark.driver.defaultJavaOptions, meant for such defaults:
+    spark.driver.extraJavaOptions stays yours.
+    """
+    options = {"spark.ui.showConsoleProgress": "false"}
+    conf_dir = os.environ.get("SPARK_CONF_DIR")
+    if not (conf_dir and (Path(conf_dir) / "log4j2.properties").is_file()):
+        java_option = f"-Dlog4j.configurationFile={LOG4J_CONFIG.as_uri()}"
+        options["spark.driver.defaultJavaOptions"] = java_option
+    return options
+
+
+def quiet_python_side() -> None:
+    """Silence what pyspark's Python side prints at every command, and only that.
+
+    pyspark warns that it does not fully support pandas 3, which this project
+    tests it with; py4j logs its connections at INFO.
+    """
+    warnings.filterwarnings(
+        "ignore",
+        message="PySpark does not yet fully support pandas",
+        category=FutureWarning,
+    )
+    logging.getLogger("py4j").setLevel(logging.WARNING)
+
+
 def require_java() -> None:
     """Fail with the fix, where Spark would fail with a gateway error."""
     if not os.environ.get("JAVA_HOME") and shutil.which("java") is None:
@@ -89,13 +124,15 @@ def spark_session(settings: SparkSettings) -> Iterator[SparkSession]:
     """
     require_java()
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    quiet_python_side()
     from pyspark.sql import SparkSession
 
     running = SparkSession.getActiveSession()
     builder = SparkSession.builder.appName(APP_NAME)
     if settings.spark_master:
         builder = builder.master(settings.spark_master)
-    for key, value in s3a_options(S3Settings()).items():
+    options = {**quiet_jvm_options(), **s3a_options(S3Settings())}
+    for key, value in options.items():
         builder = builder.config(key, value)
     with spark_errors("start Spark"):
         session = builder.getOrCreate()

@@ -14,6 +14,7 @@ import skops.io
 from mlflow import MlflowClient
 from mlflow.data.pandas_dataset import PandasDataset, from_pandas
 from mlflow.models import infer_signature
+from sqlalchemy.exc import SQLAlchemyError
 
 from {{ cookiecutter.module_name }} import __version__
 from {{ cookiecutter.module_name }}.config import REFERENCE_FILE
@@ -26,7 +27,10 @@ from {{ cookiecutter.module_name }}.plots import (
     confusion_matrix_figure,
     roc_curve_figure,
 )
-from {{ cookiecutter.module_name }}.registry import connect
+from {{ cookiecutter.module_name }}.registry import (
+    TRACKING_FAILURES,
+    connect,
+)
 from {{ cookiecutter.module_name }}.training.promotion import (
     Promotion,
     promote_if_better,
@@ -42,7 +46,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# What recording a run can fail with: a server or a store out of reach, and a
+# local SQLite store that cannot be written (a full disk), which MLflow leaves
+# to SQLAlchemy to report.
+STORE_FAILURES = (*TRACKING_FAILURES, SQLAlchemyError)
 MODEL_ARTIFACT = "model"
+PIP_VERSION_UNKNOWN = "Failed to resolve installed pip version"
 INPUT_EXAMPLE_ROWS = 5
 
 
@@ -231,17 +240,29 @@ def log_scores(
 
 @contextmanager
 def _known_warnings_silenced() -> Iterator[None]:
-    """Hide two MLflow warnings that do not apply here, so real ones stand out.
+    """Hide three MLflow warnings that do not apply here, so real ones stand out.
 
     MLflow registers its local-file dataset source twice, so any local path is
-    "ambiguous"; and it hints that integer columns cannot hold missing values,
+    "ambiguous"; it hints that integer columns cannot hold missing values,
     which is true of integer columns declared without missing values (and of
-    the target, in the datasets), but the loader rejects a missing one there.
+    the target, in the datasets), but the loader rejects a missing one there;
+    and it cannot pin pip in the model's conda.yaml, which nothing here uses,
+    because uv builds venvs without pip.
     """
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*can be interpreted in multiple")
-        warnings.filterwarnings("ignore", message="Hint: Inferred schema contains")
-        yield
+    environment = logging.getLogger("mlflow.utils.environment")
+    environment.addFilter(_not_about_pip_version)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*interpreted in multiple")
+            warnings.filterwarnings("ignore", message="Hint: Inferred schema contains")
+            yield
+    finally:
+        environment.removeFilter(_not_about_pip_version)
+
+
+def _not_about_pip_version(record: logging.LogRecord) -> bool:
+    """Drop MLflow's warning that no pip is installed, keep every other record."""
+    return not record.getMessage().startswith(PIP_VERSION_UNKNOWN)
 
 
 def _point_name(params: dict) -> str:

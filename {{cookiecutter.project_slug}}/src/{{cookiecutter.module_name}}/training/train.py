@@ -240,13 +240,12 @@ def _track(
     """Log to MLflow after the local save, so a tracking failure loses no model."""
     # Once the background thread has imported them, these imports cost nothing.
     wait([experiment])
-    from {{ cookiecutter.module_name }}.registry import TRACKING_FAILURES
     from {{ cookiecutter.module_name }}.training import tracking
 
     try:
         experiment.result()
         return tracking.log_training(search, metrics, split, settings)
-    except TRACKING_FAILURES as error:
+    except tracking.STORE_FAILURES as error:
         raise TrackingError(
             f"cannot log to MLflow at {settings.mlflow_tracking_uri}: "
             f"{first_line(error)}; the trained model was kept at "
