@@ -3,7 +3,7 @@
 import csv
 import logging
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path, PurePosixPath
 
 import duckdb
@@ -62,9 +62,12 @@ def connect() -> duckdb.DuckDBPyConnection:
 
     DuckDB draws one on long queries even when nobody watches: in a job's log,
     a line of redrawn bars per query. The commands log their own progress.
+    In Jupyter without ipywidgets DuckDB refuses any change to its bar: the
+    notebook keeps it, for a person watching.
     """
     con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
+    with suppress(duckdb.InvalidInputException):
+        con.execute("SET enable_progress_bar = false")
     return con
 
 
