@@ -127,6 +127,26 @@ def test_training_on_the_real_data_is_accurate(bakery, tmp_path):
     assert "version 1 is champion" in completed.stderr
 
 
+@pytest.mark.slow
+def test_streamed_scores_equal_whole_file_scores_on_the_real_data(bakery):
+    """Scored in batches of 100 rows, the Kaggle file gives the whole file's output.
+
+    The bake's scoring benchmark runs `score` and the whole-file way it replaced
+    on the file, then compares both outputs row for row, columns and types too.
+    """
+    titanic = os.environ.get("TITANIC_CSV")
+    if not titanic or not Path(titanic).is_file():
+        pytest.skip("set TITANIC_CSV to the Kaggle Titanic train.csv to run this")
+    bake = bakery.bake(DEFAULT_ANSWERS)
+    command = [venv_python(bake), "-m", "benchmarks.scoring", "--input", titanic]
+    command += ["--batch-rows", "100", "--without-spark"]
+    completed = subprocess.run(
+        command, cwd=bake.path, capture_output=True, text=True, check=False
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr[-3000:]
+    assert "streamed output identical to the whole file's: yes" in completed.stdout
+
+
 # model.py as a user who swaps the estimator writes it: nothing else is edited.
 SWAPPED_MODEL = '''"""The model: a logistic regression, swapped in for the forest."""
 

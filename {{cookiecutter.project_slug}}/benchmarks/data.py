@@ -1,11 +1,12 @@
-"""Benchmark CSV + pandas against Parquet + DuckDB on 10 million Titanic-like rows.
+"""Benchmark CSV + pandas against Parquet + DuckDB on 10 million synthetic rows.
 
 The course's point, measured: a columnar, compressed, typed format read by an
-engine that only reads what the query needs. One synthetic table is written as
-CSV, as one Parquet file and as Parquet partitioned by class, in a temporary
-folder deleted at the end; then the same query (first class passengers over 30:
-mean fare, survival rate and count by sex and port) runs on each, every method
-in a fresh process so that its peak memory is its own.
+engine that only reads what the query needs. One synthetic table, drawn from
+dataset.py by data/synthetic.py, is written as CSV, as one Parquet file and as
+Parquet partitioned by the query's filter column, in a temporary folder deleted
+at the end; then the same query (Query below: a filter on a category and on a
+number, a group-by, a mean, the share of the first class, a count) runs on
+each, every method in a fresh process so that its peak memory is its own.
 
 Run it from the project folder with the project's venv (about 2 minutes):
 
@@ -25,29 +26,23 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     # Imported where used, so that each measured method pays its own imports.
-    import numpy as np
     import pyarrow as pa
 
 logger = logging.getLogger("benchmarks.data")
 
-CSV_FILE = "titanic.csv"
-PARQUET_FILE = "titanic.parquet"
-PARTITIONED_FOLDER = "titanic"
+CSV_FILE = "data.csv"
+PARQUET_FILE = "data.parquet"
+PARTITIONED_FOLDER = "partitioned"
+QUERY_FILE = "query.json"
 SEED = 20240101
-# The same question for every method: a filter on the partition column and
-# another column, then a group-by.
-QUERY = """
-SELECT Sex, Embarked, avg(Fare) AS mean_fare, avg(Survived) AS survival_rate,
-       count(*) AS passengers
-FROM {source}
-WHERE Pclass = 1 AND Age > 30
-GROUP BY Sex, Embarked
-"""
 METHODS = {
     "csv-pandas": "CSV + pandas",
     "parquet-duckdb": "Parquet + DuckDB",
@@ -56,38 +51,92 @@ METHODS = {
 TARGET_SPEED_UP = 10
 TARGET_SIZE_RATIO = 5
 MIB = 1024 * 1024
-# pyarrow's default row group: 1 Mi rows.
+# pyarrow's default row group: 1 Mi rows. The table is drawn a row group at a
+# time, so that writing 30 million rows takes the memory of one group.
 ROW_GROUP_ROWS = 1024 * 1024
 
-# Distributions of the Kaggle training set (891 passengers), by class where the
-# class matters: class shares, share of women, age, cabin known, survival.
-CLASS_SHARES = [0.242, 0.207, 0.551]
-FEMALE_SHARE = {1: 0.435, 2: 0.413, 3: 0.293}
-AGE_MEAN = {1: 38.0, 2: 30.0, 3: 25.0}
-AGE_STD = {1: 14.0, 2: 14.0, 3: 12.0}
-MEDIAN_FARE = {1: 60.0, 2: 14.25, 3: 8.05}
-CABIN_SHARE = {1: 0.815, 2: 0.087, 3: 0.024}
-CABIN_DECKS = {1: "ABCDE", 2: "DEF", 3: "EFG"}
-SURVIVAL = {("female", 1): 0.968, ("female", 2): 0.921, ("female", 3): 0.5}
-SURVIVAL |= {("male", 1): 0.369, ("male", 2): 0.157, ("male", 3): 0.135}
-SIB_SP = {0: 0.682, 1: 0.235, 2: 0.031, 3: 0.018, 4: 0.02, 5: 0.006, 8: 0.008}
-PARCH = {0: 0.761, 1: 0.132, 2: 0.09, 3: 0.006, 4: 0.004, 5: 0.006, 6: 0.001}
-PORTS = {"S": 0.724, "C": 0.189, "Q": 0.087}
-MISSING_AGE = 0.199
-MISSING_PORT = 0.002
-DECKS = "ABCDEFG"
-# Fares are per ticket, so few distinct values: 248 among 891 passengers.
-FARES_PER_CLASS = 120
-# Families and groups share a ticket: 681 tickets for 891 passengers.
-TICKETS_PER_PASSENGER = 681 / 891
-TICKET_PREFIXES = ["PC ", "C.A. ", "A/5 ", "STON/O2. ", "SOTON/O.Q. ", "W./C. "]
-TICKET_PREFIX_SHARE = 0.25
-# Surnames: two syllables and an ending, some 18,000, drawn with Zipf's law
-# like real ones: a few are common, most are rare.
-SYLLABLES = [consonant + vowel for consonant in "bdfghklmnprstvw" for vowel in "aeio"]
-SURNAME_ENDINGS = ["son", "er", "ley", "s", "an"]
-MALE_NAMES = ["John", "William", "Thomas", "Charles", "George", "James", "Henry"]
-FEMALE_NAMES = ["Mary", "Anna", "Elizabeth", "Margaret", "Alice", "Helen", "Ellen"]
+
+@dataclass(frozen=True)
+class Query:
+    """The question every method answers, in the file's column names.
+
+    The rows holding `key_value` in `key` whose `number` is above `threshold`,
+    grouped by `group`: the mean of `mean`, the share of `first_class` in
+    `target`, the count. Plain values, so that the measured processes read it
+    as JSON without importing the project (whose imports would count in their
+    memory); `sql` is DuckDB's version, reading FROM {source}.
+    """
+
+    key: str
+    key_value: bool | int | str
+    number: str
+    threshold: float
+    group: str
+    mean: str
+    target: str
+    first_class: bool | int | str
+    sql: str
+
+
+def declared_query() -> Query:
+    """Ask the question of dataset.py's columns, picked by role, whatever the data.
+
+    The first listed category is the key (and the partitions' column), the
+    next one (else the target) the group; the first number is filtered at the
+    middle of its range, the last one averaged.
+    """
+    from {{ cookiecutter.module_name }}.data.declaration import (
+        Categorical,
+        Numeric,
+    )
+    from {{ cookiecutter.module_name }}.data.sources import (
+        quoted,
+        sql_literal,
+    )
+    from {{ cookiecutter.module_name }}.data.synthetic import (
+        bounds,
+    )
+    from {{ cookiecutter.module_name }}.dataset import (
+        DATASET,
+    )
+
+    target = DATASET.target
+    listed = [
+        (feature, feature.values[0])
+        for feature in DATASET.features
+        if isinstance(feature, Categorical) and feature.values
+    ]
+    numbers = [f for f in DATASET.features if isinstance(f, Numeric)]
+    if not numbers:
+        raise SystemExit("benchmarks/data.py needs a numeric feature in dataset.py")
+    key, value = listed[0] if listed else (target, target.classes[0])
+    group = listed[1][0] if len(listed) > 1 else target
+    number, mean = numbers[0], numbers[-1]
+    threshold = sum(bounds(number)) / 2
+    first = target.classes[0]
+    sql = (
+        f"SELECT {quoted(group.source)}, avg({quoted(mean.source)}) AS mean_value, "
+        f"avg(CASE WHEN {quoted(target.source)} = {sql_literal(first)} THEN 1 ELSE 0 "
+        "END) AS first_share, count(*) AS row_count FROM {source} "
+        f"WHERE {quoted(key.source)} = {sql_literal(value)} "
+        f"AND {quoted(number.source)} > {threshold!r} GROUP BY {quoted(group.source)}"
+    )
+    return Query(
+        key.source,
+        value,
+        number.source,
+        threshold,
+        group.source,
+        mean.source,
+        target.source,
+        first,
+        sql,
+    )
+
+
+def read_query(folder: Path) -> Query:
+    """The question the parent process wrote for the measured ones."""
+    return Query(**json.loads((folder / QUERY_FILE).read_text()))
 
 
 def print_load_average() -> None:
@@ -116,14 +165,15 @@ def main(argv: list[str] | None = None) -> int:
         measure(args.measure, args.folder)
         return 0
     print_load_average()
-    with tempfile.TemporaryDirectory(prefix="titanic-benchmark-") as name:
+    with tempfile.TemporaryDirectory(prefix="data-benchmark-") as name:
         folder = Path(name)
         # Even the data is written by a child: Linux carries a process's peak
         # memory over to the programs it starts, so this one must stay small.
         run_child(["--write", "--rows", str(args.rows)], folder)
-        sizes = file_sizes(folder)
+        query = read_query(folder)
+        sizes = file_sizes(folder, query)
         results = {method: run_measure(method, folder) for method in METHODS}
-    report(args.rows, sizes, results)
+    report(args.rows, query, sizes, results)
     return 0 if agree(results) else 1
 
 
@@ -134,184 +184,74 @@ def run_child(arguments: list[str], folder: Path) -> None:
 
 
 def write_copies(rows: int, folder: Path) -> None:
-    """Generate the table once and write it as CSV, Parquet and partitions."""
+    """Draw the table a row group at a time; write it as CSV, Parquet, partitions.
+
+    The question goes beside them, for the measured processes to read.
+    """
     import pyarrow.csv as pa_csv
     import pyarrow.dataset as ds
     import pyarrow.parquet as pq
 
+    query = declared_query()
+    (folder / QUERY_FILE).write_text(json.dumps(asdict(query)))
     started = time.perf_counter()
-    table = make_passengers(rows, SEED)
-    logger.info("Generated %d rows in %.1fs", rows, time.perf_counter() - started)
-    started = time.perf_counter()
-    pa_csv.write_csv(table, folder / CSV_FILE)
-    pq.write_table(table, folder / PARQUET_FILE, compression="zstd")
+    groups = synthetic_groups(rows)
+    first = next(groups)
+    with (
+        pa_csv.CSVWriter(folder / CSV_FILE, first.schema) as csv,
+        pq.ParquetWriter(
+            folder / PARQUET_FILE, first.schema, compression="zstd"
+        ) as parquet,
+    ):
+        for group in chain([first], groups):
+            csv.write_table(group)
+            parquet.write_table(group)
     ds.write_dataset(
-        table,
+        ds.dataset(folder / PARQUET_FILE),
         folder / PARTITIONED_FOLDER,
         format="parquet",
-        partitioning=["Pclass"],
+        partitioning=[query.key],
         partitioning_flavor="hive",
         file_options=ds.ParquetFileFormat().make_write_options(compression="zstd"),
         # Full row groups, as in the single file, not one per incoming batch.
         min_rows_per_group=ROW_GROUP_ROWS,
         max_rows_per_group=ROW_GROUP_ROWS,
     )
-    logger.info("Wrote CSV and Parquet in %.1fs", time.perf_counter() - started)
+    logger.info("Wrote %d rows in %.1fs", rows, time.perf_counter() - started)
 
 
-def file_sizes(folder: Path) -> dict[str, int]:
+def synthetic_groups(rows: int) -> Iterator[pa.Table]:
+    """Synthetic rows of dataset.py, a row group at a time, each from its seed.
+
+    Integer identifiers run on from one group to the next, as in one file.
+    """
+    import pyarrow as pa
+
+    from {{ cookiecutter.module_name }}.data.synthetic import (
+        synthetic_rows,
+    )
+    from {{ cookiecutter.module_name }}.dataset import (
+        DATASET,
+    )
+
+    identifier = DATASET.identifier
+    for start in range(0, rows, ROW_GROUP_ROWS):
+        frame = synthetic_rows(min(ROW_GROUP_ROWS, rows - start), SEED + start)
+        if identifier and identifier.integer:
+            frame[identifier.source] += start
+        yield pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def file_sizes(folder: Path, query: Query) -> dict[str, int]:
     """Bytes on disk of each copy, the partitioned one summed over its files."""
     partitioned = folder / PARTITIONED_FOLDER
     return {
         CSV_FILE: (folder / CSV_FILE).stat().st_size,
         PARQUET_FILE: (folder / PARQUET_FILE).stat().st_size,
-        f"{PARTITIONED_FOLDER}/ (Pclass=1..3)": sum(
+        f"{PARTITIONED_FOLDER}/ ({query.key}=...)": sum(
             file.stat().st_size for file in partitioned.rglob("*.parquet")
         ),
     }
-
-
-def make_passengers(rows: int, seed: int) -> pa.Table:
-    """Draw passengers with the Kaggle schema and its main distributions."""
-    import numpy as np
-    import pyarrow as pa
-
-    rng = np.random.default_rng(seed)
-    pclass = rng.choice([1, 2, 3], size=rows, p=CLASS_SHARES)
-    female = rng.random(rows) < _by_class(pclass, FEMALE_SHARE)
-    sex = np.where(female, "female", "male")
-    age = rng.normal(_by_class(pclass, AGE_MEAN), _by_class(pclass, AGE_STD))
-    age = age.clip(0.42, 80)
-    # Whole years, a few with a half, and months for infants, as in the data.
-    half = 0.5 * (rng.random(rows) < 0.03)
-    age = np.where(age < 1, age.round(2), np.floor(age) + half)
-    age[rng.random(rows) < MISSING_AGE] = np.nan
-    survival = np.select(
-        [(sex == s) & (pclass == c) for s, c in SURVIVAL], list(SURVIVAL.values())
-    )
-    return pa.table(
-        {
-            "PassengerId": np.arange(1, rows + 1),
-            "Survived": (rng.random(rows) < survival).astype(np.int64),
-            "Pclass": pclass,
-            "Name": _names(rng, female),
-            "Sex": sex,
-            "Age": pa.array(age, from_pandas=True),
-            "SibSp": _draw(rng, SIB_SP, rows),
-            "Parch": _draw(rng, PARCH, rows),
-            "Ticket": _tickets(rng, rows),
-            "Fare": _fares(rng, pclass),
-            "Cabin": _cabins(rng, pclass),
-            "Embarked": _with_missing(rng, _draw(rng, PORTS, rows), MISSING_PORT),
-        }
-    )
-
-
-def _by_class(pclass: np.ndarray, values: dict[int, float]) -> np.ndarray:
-    """Spread a per-class parameter over the rows, by each row's class."""
-    import numpy as np
-
-    return np.select([pclass == c for c in values], list(values.values()))
-
-
-def _draw(rng: np.random.Generator, shares: dict, rows: int) -> np.ndarray:
-    """Draw values (numbers or codes) with the shares of the real column."""
-    return rng.choice(list(shares), size=rows, p=list(shares.values()))
-
-
-def _with_missing(
-    rng: np.random.Generator, values: np.ndarray, share: float
-) -> pa.Array:
-    """Blank a share of the values out, as missing entries of the real file."""
-    import pyarrow as pa
-
-    return pa.array(values, mask=rng.random(len(values)) < share)
-
-
-def _names(rng: np.random.Generator, female: np.ndarray) -> pa.Array:
-    """Build `Surname, Title First Middle` names, as in the passenger list."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    rows = len(female)
-    surnames = [
-        (first + second + ending).capitalize()
-        for first in SYLLABLES
-        for second in SYLLABLES
-        for ending in SURNAME_ENDINGS
-    ]
-    rng.shuffle(surnames)
-    married = female & (rng.random(rows) < 0.5)
-    title = pa.array(np.select([married, female], ["Mrs.", "Miss."], "Mr."))
-    first = pc.if_else(
-        pa.array(female),
-        _zipf(rng, FEMALE_NAMES, rows),
-        _zipf(rng, MALE_NAMES, rows),
-    )
-    middle = _zipf(rng, MALE_NAMES + FEMALE_NAMES, rows)
-    head = pc.binary_join_element_wise(_zipf(rng, surnames, rows), title, ", ")
-    return pc.binary_join_element_wise(head, first, middle, " ")
-
-
-def _zipf(rng: np.random.Generator, words: list[str], rows: int) -> pa.Array:
-    """Draw words with Zipf's law (the k-th most common has weight 1/k), in Arrow."""
-    import numpy as np
-    import pyarrow as pa
-
-    weights = 1 / np.arange(1, len(words) + 1)
-    drawn = rng.choice(len(words), size=rows, p=weights / weights.sum())
-    return pa.array(words).take(drawn)
-
-
-def _tickets(rng: np.random.Generator, rows: int) -> pa.Array:
-    """Numbers of 4 to 6 digits, shared by neighbours; some with a prefix."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    ticket = np.floor(np.arange(rows) * TICKETS_PER_PASSENGER).astype(np.int64)
-    count = int(ticket[-1]) + 1
-    number = pc.cast(pa.array(rng.integers(1_000, 400_000, size=count)), pa.string())
-    prefix = _zipf(rng, TICKET_PREFIXES, count)
-    has_prefix = pa.array(rng.random(count) < TICKET_PREFIX_SHARE)
-    tickets = pc.if_else(
-        has_prefix, pc.binary_join_element_wise(prefix, number, ""), number
-    )
-    return tickets.take(ticket)
-
-
-def _fares(rng: np.random.Generator, pclass: np.ndarray) -> np.ndarray:
-    """Fares from a short price list per class: real fares repeat a lot."""
-    import numpy as np
-
-    fares = np.empty(len(pclass))
-    for value, median in MEDIAN_FARE.items():
-        prices = (median * rng.lognormal(0, 0.5, size=FARES_PER_CLASS)).round(4)
-        rows = pclass == value
-        fares[rows] = rng.choice(prices, size=int(rows.sum()))
-    return fares
-
-
-def _cabins(rng: np.random.Generator, pclass: np.ndarray) -> pa.Array:
-    """Deck letter and number, known mostly in first class, as in the data."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    rows = len(pclass)
-    deck = np.empty(rows, dtype=np.int64)
-    for value, decks in CABIN_DECKS.items():
-        chosen = pclass == value
-        deck[chosen] = rng.integers(0, len(decks), size=int(chosen.sum()))
-        deck[chosen] += DECKS.index(decks[0])
-    cabin = pc.binary_join_element_wise(
-        pa.array(list(DECKS)).take(deck),
-        pc.cast(pa.array(rng.integers(1, 150, size=rows)), pa.string()),
-        "",
-    )
-    known = rng.random(rows) < _by_class(pclass, CABIN_SHARE)
-    return pc.if_else(pa.array(known), cabin, pa.scalar(None, pa.string()))
 
 
 def run_measure(method: str, folder: Path) -> dict:
@@ -332,7 +272,7 @@ def measure(method: str, folder: Path) -> None:
     # Imported before the clock starts: start-up time is not the point here.
     importlib.import_module(LIBRARIES[method])
     started = time.perf_counter()
-    rows = QUERIES[method](folder)
+    rows = QUERIES[method](folder, read_query(folder))
     seconds = time.perf_counter() - started
     # ru_maxrss is in KiB on Linux: the high-water mark of this process.
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -340,42 +280,47 @@ def measure(method: str, folder: Path) -> None:
     (folder / f"{method}.json").write_text(json.dumps(result))
 
 
-def _csv_pandas(folder: Path) -> list[list]:
+def _csv_pandas(folder: Path, query: Query) -> list[list]:
     """What most notebooks do: read the whole CSV, then filter and group."""
     import pandas as pd
 
     frame = pd.read_csv(folder / CSV_FILE)
-    chosen = frame[(frame["Pclass"] == 1) & (frame["Age"] > 30)]
-    grouped = chosen.groupby(["Sex", "Embarked"], dropna=False).agg(
-        mean_fare=("Fare", "mean"),
-        survival_rate=("Survived", "mean"),
-        passengers=("Survived", "size"),
+    chosen = frame[
+        (frame[query.key] == query.key_value) & (frame[query.number] > query.threshold)
+    ]
+    first_class = chosen[query.target] == query.first_class
+    grouped = chosen.assign(first_class=first_class).groupby(query.group, dropna=False)
+    result = grouped.agg(
+        mean_value=(query.mean, "mean"),
+        first_share=("first_class", "mean"),
+        row_count=("first_class", "size"),
     )
+    # tolist: Python scalars, as DuckDB returns them; a missing group is None.
     return [
-        [sex, None if pd.isna(port) else port, float(fare), float(rate), int(count)]
-        for (sex, port), (fare, rate, count) in zip(
-            grouped.index, grouped.itertuples(index=False), strict=True
+        [None if pd.isna(group) else group, float(mean), float(share), int(count)]
+        for group, (mean, share, count) in zip(
+            result.index.tolist(), result.itertuples(index=False), strict=True
         )
     ]
 
 
-def _parquet_duckdb(folder: Path) -> list[list]:
+def _parquet_duckdb(folder: Path, query: Query) -> list[list]:
     """DuckDB reads only the columns and row groups the query needs."""
-    return _duckdb("read_parquet(?)", str(folder / PARQUET_FILE))
+    return _duckdb(query, "read_parquet(?)", str(folder / PARQUET_FILE))
 
 
-def _partitioned_duckdb(folder: Path) -> list[list]:
-    """The class filter skips the Pclass=2 and Pclass=3 folders entirely."""
+def _partitioned_duckdb(folder: Path, query: Query) -> list[list]:
+    """The key filter skips every other key's folder entirely."""
     pattern = str(folder / PARTITIONED_FOLDER / "*" / "*.parquet")
-    return _duckdb("read_parquet(?, hive_partitioning = true)", pattern)
+    return _duckdb(query, "read_parquet(?, hive_partitioning = true)", pattern)
 
 
-def _duckdb(source: str, path: str) -> list[list]:
+def _duckdb(query: Query, source: str, path: str) -> list[list]:
     """Run the shared query on a DuckDB reader, the path bound as a parameter."""
     import duckdb
 
     with duckdb.connect() as con:
-        rows = con.execute(QUERY.format(source=source), [path]).fetchall()
+        rows = con.execute(query.sql.replace("{source}", source), [path]).fetchall()
     return [list(row) for row in rows]
 
 
@@ -401,7 +346,7 @@ def agree(results: dict[str, dict]) -> bool:
     return False
 
 
-def _same(reference: dict[tuple, list], other: dict[tuple, list]) -> bool:
+def _same(reference: dict[object, list], other: dict[object, list]) -> bool:
     """Same groups and counts; means equal but for the order of summation."""
     return reference.keys() == other.keys() and all(
         other[key][2] == reference[key][2]
@@ -413,15 +358,18 @@ def _same(reference: dict[tuple, list], other: dict[tuple, list]) -> bool:
     )
 
 
-def _by_group(rows: list[list]) -> dict[tuple, list]:
-    """Index result rows by (sex, port), whatever order a method returned them in."""
-    return {(sex, port): values for sex, port, *values in rows}
+def _by_group(rows: list[list]) -> dict[object, list]:
+    """Index result rows by group, whatever order a method returned them in."""
+    return {group: values for group, *values in rows}
 
 
-def report(rows: int, sizes: dict[str, int], results: dict[str, dict]) -> None:
+def report(
+    rows: int, query: Query, sizes: dict[str, int], results: dict[str, dict]
+) -> None:
     """Log times, peak memory, sizes and ratios against the course's targets."""
     baseline = results["csv-pandas"]["seconds"]
-    lines = [f"{rows:,} rows; the query: {' '.join(QUERY.split())}", ""]
+    sql = query.sql.replace("{source}", "data")
+    lines = [f"{rows:,} rows; the query: {sql}", ""]
     lines.append(f"{'method':<30}{'seconds':>9}{'peak MiB':>10}{'speed-up':>10}")
     for method, result in results.items():
         lines.append(

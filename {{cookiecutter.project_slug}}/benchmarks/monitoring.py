@@ -1,7 +1,8 @@
 """Benchmark the drift report on one million logged predictions.
 
-A week of synthetic traffic is written as the API writes it (one JSON line per
-prediction; passengers 20 years older over the last three days, so that the
+A week of synthetic traffic, drawn from dataset.py by data/synthetic.py, is
+written as the API writes it (one JSON line per prediction; the first numeric
+feature moved up by half its range over the last three days, so that the
 report has a drift to find), with a reference profile of 100,000 training rows
 (the most training keeps) and outcomes for a tenth of the predictions. The report
 command then runs as a scheduler would run it, in a fresh process, without and
@@ -26,15 +27,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from {{ cookiecutter.module_name }}.data.schema import COLUMN_NAMES
-from {{ cookiecutter.module_name }}.errors import EXIT_ALERT
-from {{ cookiecutter.module_name }}.features import (
-    INPUT_FEATURES,
-    PREDICTION,
-    PROBABILITY,
+from {{ cookiecutter.module_name }}.data.declaration import (
+    Numeric,
+)
+from {{ cookiecutter.module_name }}.data.synthetic import (
+    bounds,
+    synthetic_rows,
+)
+from {{ cookiecutter.module_name }}.dataset import (
+    DATASET,
+)
+from {{ cookiecutter.module_name }}.errors import (
+    EXIT_ALERT,
 )
 
-from benchmarks.data import make_passengers, print_load_average
+from benchmarks.data import print_load_average
 
 logger = logging.getLogger("benchmarks.monitoring")
 
@@ -43,7 +50,10 @@ TARGET_SECONDS = 30
 START = pd.Timestamp("2026-01-01", tz="UTC")
 DAYS = 7
 DRIFT_DAYS = 3
-AGE_SHIFT = 20
+# The drift: the first numeric feature moved up by this share of its range.
+SHIFT_SHARE = 0.5
+# The probability the stand-in model gives its predicted class.
+CONFIDENCE = 0.8
 FEEDBACK_SHARE = 0.1
 MIB = 1024 * 1024
 
@@ -68,10 +78,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def predictions(rows: int, seed: int) -> pd.DataFrame:
-    """Model inputs of synthetic passengers, with a rule standing for the model."""
-    frame = make_passengers(rows, seed).to_pandas().rename(columns=COLUMN_NAMES)
-    survived = (frame["sex"] == "female") | (frame["pclass"] == 1)
-    return frame[INPUT_FEATURES].assign(**{PREDICTION: survived.astype(int)})
+    """Model inputs of synthetic rows; their learnable class stands for the model."""
+    frame = synthetic_rows(rows, seed)[list(DATASET.source_names)]
+    frame = frame.rename(columns=DATASET.source_names)
+    return frame[DATASET.feature_names].assign(
+        **{DATASET.prediction: frame[DATASET.target.name]}
+    )
+
+
+def drifting_feature() -> Numeric:
+    """The feature the late traffic moves: the first numeric one."""
+    return next(f for f in DATASET.features if isinstance(f, Numeric))
 
 
 def write_inputs(folder: Path, rows: int) -> tuple[Path, Path, Path]:
@@ -81,31 +98,49 @@ def write_inputs(folder: Path, rows: int) -> tuple[Path, Path, Path]:
     served = predictions(rows, seed=2)
     times = pd.date_range(START, periods=rows, freq=pd.Timedelta(days=DAYS) / rows)
     late = times >= START + pd.Timedelta(days=DAYS - DRIFT_DAYS)
-    served.loc[late, "age"] += AGE_SHIFT
+    feature = drifting_feature()
+    low, high = bounds(feature)
+    served[feature.name] = served[feature.name].astype("float64")
+    served.loc[late, feature.name] += SHIFT_SHARE * (high - low)
+    predicted = served[DATASET.prediction]
+    others = (1 - CONFIDENCE) / (len(DATASET.target.classes) - 1)
+    identifier = (
+        {DATASET.identifier.name: np.arange(rows)} if DATASET.identifier else {}
+    )
     served = served.assign(
         timestamp=times.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00"),
         request_id=[f"{index:032x}" for index in range(rows)],
         row=0,
-        passenger_id=np.arange(rows),
-        **{PROBABILITY: np.where(served[PREDICTION] == 1, 0.8, 0.2)},
+        **identifier,
+        **{
+            column: np.where(predicted == value, CONFIDENCE, others)
+            for value, column in DATASET.probabilities.items()
+        },
         model_name="{{ cookiecutter.module_name }}",
         model_version="1",
         latency_ms=1.5,
     )
     log = folder / "predictions.jsonl"
     served.to_json(log, orient="records", lines=True)
-    known = served.sample(frac=FEEDBACK_SHARE, random_state=3)
-    rng = np.random.default_rng(4)
-    # Right four times out of five.
-    wrong = rng.random(len(known)) < 0.2
     feedback = folder / "feedback.parquet"
-    pd.DataFrame(
+    outcomes(served.sample(frac=FEEDBACK_SHARE, random_state=3)).to_parquet(
+        feedback, index=False
+    )
+    return log, reference, feedback
+
+
+def outcomes(known: pd.DataFrame) -> pd.DataFrame:
+    """True classes of some predictions: right four times out of five."""
+    classes = list(DATASET.target.classes)
+    predicted = known[DATASET.prediction].map(classes.index).to_numpy()
+    wrong = np.random.default_rng(4).random(len(known)) < 0.2
+    truth = np.where(wrong, (predicted + 1) % len(classes), predicted)
+    return pd.DataFrame(
         {
             "request_id": known["request_id"],
-            "survived": np.where(wrong, 1 - known[PREDICTION], known[PREDICTION]),
+            DATASET.target.name: np.asarray(classes, dtype=object)[truth],
         }
-    ).to_parquet(feedback, index=False)
-    return log, reference, feedback
+    )
 
 
 def time_report(folder: Path, log: Path, reference: Path, *extra: object) -> float:

@@ -1,7 +1,9 @@
 """Synthetic rows that follow dataset.py, so tests need neither network nor files."""
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import count
 from pathlib import Path
 from typing import Any
 
@@ -194,3 +196,18 @@ def save_model_with_other_classes(path: Path) -> None:
         serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_SKOPS,
         skops_trusted_types=skops_trusted_types(model),
     )
+
+
+def failing_on_second_call(
+    function: Callable[..., Any], error: Exception
+) -> Callable[..., Any]:
+    """Wrap a function to raise `error` at its second call: a failure midway."""
+    calls = count()
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        """Call the function, but for the second time."""
+        if next(calls) == 1:
+            raise error
+        return function(*args, **kwargs)
+
+    return wrapper

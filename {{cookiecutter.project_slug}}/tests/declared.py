@@ -64,6 +64,17 @@ def optional() -> Numeric | Categorical:
     ) or pytest.skip("dataset.py declares no feature that may be missing")
 
 
+def optional_category() -> Categorical:
+    """A categorical feature that may be missing: values that name folders alike.
+
+    Engines write a whole float as 47 or as 47.0 in a key=value folder name;
+    categories are written as they are.
+    """
+    return first(
+        Categorical, "categorical feature that may be missing", lambda c: c.missing
+    )
+
+
 def required() -> Numeric | Categorical:
     """A feature that must not be missing."""
     return next(

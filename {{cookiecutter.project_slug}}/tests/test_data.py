@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -235,6 +236,46 @@ def test_missing_value_where_allowed_loads_as_missing(raw_frame, write_csv) -> N
     loaded = load_dataset(str(write_csv(frame)))
     assert loaded[column.name].iloc[:10].isna().all()
     assert not loaded[column.name].astype(object).isin(["nan", "None", ""]).any()
+
+
+def test_columns_load_as_duckdbs_pandas_conversion_types_them(
+    raw_frame, tmp_path: Path
+) -> None:
+    """Each file type loads as DuckDB's own df() gives it, nullable types as numpy.
+
+    Integers (and booleans) with a gap become floats with NaN, gapless ones
+    keep their width, decimals become floats: what the loader always handed
+    training, now that it reads through Arrow.
+    """
+    identifier, decimal = declared.identifier(), declared.decimal()
+    integer = declared.integer_column()
+    ids = raw_frame[identifier.source].astype("Int64").mask(raw_frame.index == 5)
+    table = pa.Table.from_pandas(
+        raw_frame.assign(**{identifier.source: ids}), preserve_index=False
+    )
+    types = {
+        identifier.source: pa.int32(),
+        integer.source: pa.int8(),
+        decimal.source: pa.decimal128(12, 2),
+    }
+    table = table.cast(
+        pa.schema([(f.name, types.get(f.name, f.type)) for f in table.schema])
+    )
+    path = tmp_path / "typed.parquet"
+    pq.write_table(table, path)
+    with duckdb.connect() as con:
+        expected = con.read_parquet(str(path)).df()
+    expected = expected[list(DATASET.source_names)].rename(columns=DATASET.source_names)
+    numpy_types = {
+        name: "float64" if values.hasnans else values.to_numpy().dtype
+        for name, values in expected.items()
+        if isinstance(values.dtype, pd.api.extensions.ExtensionDtype)
+        and values.dtype.kind in "biu"
+    }
+    loaded = load_dataset(str(path))
+    pd.testing.assert_frame_equal(loaded, expected.astype(numpy_types))
+    assert loaded[identifier.name].dtype == "float64"
+    assert loaded[integer.name].dtype == "int8"
 
 
 def test_missing_file_names_path_and_setting(tmp_path: Path) -> None:

@@ -4,9 +4,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.module_name }}.data.load import (
-    as_numpy_types,
-)
 from {{ cookiecutter.module_name }}.dataset import (
     DATASET,
 )
@@ -94,17 +91,15 @@ def test_examples_score(fitted) -> None:
     assert np.allclose(answer.probabilities.sum(axis=1), 1)
 
 
-def test_pipeline_handles_nullable_integers(loaded_frame) -> None:
-    """DuckDB hands integers with NULLs over as Int64 with pd.NA: as floats, they fit.
+def test_pipeline_handles_integers_with_gaps(loaded_frame) -> None:
+    """An integer column with gaps, as floats with NaN as the loader gives it, fits.
 
-    pd.NA cannot be compared once categories of several types share a step;
-    the loader turns such columns into floats with NaN, as requests are.
+    pd.NA could not be compared once categories of several types share a
+    step: the loader reads such a column as floats, as requests are.
     """
     column = declared.integer_column()
-    frame = loaded_frame.astype({column.name: "Int64"})
-    frame.loc[:9, column.name] = pd.NA
-    frame = as_numpy_types(frame)
-    assert frame[column.name].dtype == "float64"
+    frame = loaded_frame.astype({column.name: "float64"})
+    frame.loc[:9, column.name] = np.nan
     features, target = split_features_target(frame)
     pipeline = build_pipeline(random_state=0).fit(features, target)
     assert not np.isnan(pipeline.predict_proba(features)).any()

@@ -47,7 +47,7 @@ from {{ cookiecutter.module_name }}.training.settings import (
 
 from tests import declared
 from tests.cli_helpers import only_error, only_error_line, run_command
-from tests.conftest import FAST_TRAINING
+from tests.conftest import FAST_TRAINING, failing_on_second_call
 from tests.monitoring_helpers import (
     LOG_ROWS,
     log_lines,
@@ -212,7 +212,8 @@ def test_partitioned_dataset_round_trip(data_csv: Path, bucket: str) -> None:
     assert f"{part}/part-0.parquet" in keys
     columns = list(expected.columns)
     loaded = load_dataset(uri).sort_values(columns, ignore_index=True)
-    pd.testing.assert_frame_equal(loaded, expected.sort_values(columns, ignore_index=True))
+    expected = expected.sort_values(columns, ignore_index=True)
+    pd.testing.assert_frame_equal(loaded, expected)
     assert declared.holds_kind(loaded[key.name], key.kind)
 
 
@@ -259,6 +260,37 @@ def test_predict_writes_scores_to_s3(
         f"{bucket}/scores/predictions.parquet", filesystem=s3_filesystem()
     )
     assert scores.num_rows == len(load_dataset(str(data_csv)))
+
+
+def test_scores_reach_s3_whole_or_not_at_all(
+    trained_store, data_csv: Path, bucket: str, monkeypatch, caplog
+) -> None:
+    """A write failing midway leaves the previous scores and no other object."""
+    monkeypatch.setenv("MODEL_NAME", trained_store.model_name)
+    source = f"s3://{bucket}/rows.csv"
+    output = f"s3://{bucket}/scores/predictions.parquet"
+    assert cli.main(["data", "upload", str(data_csv), source]) == 0
+    argv = ["score", "--input", source, "--output", output, "--batch-rows", "64"]
+    argv += ["--mlflow-tracking-uri", trained_store.uri]
+    assert cli.main(argv) == 0
+    fs = s3_filesystem()
+    key = f"{bucket}/scores/predictions.parquet"
+    scores = pq.read_table(key, filesystem=fs)
+    refused = OSError("AWS Error SLOW_DOWN during UploadPart operation")
+    monkeypatch.setattr(
+        pq.ParquetWriter,
+        "write",
+        failing_on_second_call(pq.ParquetWriter.write, refused),
+    )
+    caplog.clear()
+    assert cli.main(argv) == 2
+    assert f"cannot write {output!r}" in only_error(caplog)
+    listing = fs.get_file_info(FileSelector(bucket, recursive=True))
+    assert sorted(info.path for info in listing if info.type.name == "File") == [
+        f"{bucket}/rows.csv",
+        key,
+    ]
+    assert pq.read_table(key, filesystem=fs).equals(scores)
 
 
 def test_drift_report_from_and_to_s3(tmp_path: Path, bucket: str) -> None:

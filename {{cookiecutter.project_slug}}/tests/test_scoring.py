@@ -1,12 +1,22 @@
 """Batch scoring from the registry: output columns, probabilities, clear failures."""
 
+import logging
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from {{ cookiecutter.module_name }} import (
     cli,
+    scoring,
+)
+from {{ cookiecutter.module_name }}.config import (
+    ServedModelSettings,
+)
+from {{ cookiecutter.module_name }}.data.load import (
+    load_dataset,
 )
 from {{ cookiecutter.module_name }}.dataset import (
     DATASET,
@@ -14,12 +24,19 @@ from {{ cookiecutter.module_name }}.dataset import (
 
 from tests import declared
 from tests.cli_helpers import only_error, only_error_line, run_command
-from tests.conftest import save_model_with_other_classes
+from tests.conftest import (
+    failing_on_second_call,
+    make_frame,
+    save_model_with_other_classes,
+)
 
 pytestmark = pytest.mark.usefixtures("isolated_settings")
 
 TARGET = DATASET.target
 SCORE_COLUMNS = [DATASET.prediction, *DATASET.probabilities.values()]
+# Several batches, and a short last one, on the tests' files.
+BATCH_ROWS = 64
+STREAM_ROWS = 300
 
 
 def score(*argv: str) -> int:
@@ -168,3 +185,130 @@ def test_subprocess_failure_has_no_traceback(
         cwd=tmp_path,
     )
     assert "no MLflow store" in only_error_line(completed, exit_code=3)
+
+
+@pytest.fixture
+def many_rows(write_csv) -> Path:
+    """Rows to score in several batches of BATCH_ROWS, no target column."""
+    frame = make_frame(STREAM_ROWS, seed=3).drop(columns=[TARGET.source])
+    return write_csv(frame, name="many.csv")
+
+
+def whole_file_scores(source: Path, registry: list[str]) -> pd.DataFrame:
+    """Score every row at once, as the command did before it streamed."""
+    settings = ServedModelSettings(mlflow_tracking_uri=registry[-1])
+    rows = load_dataset(str(source), require_target=False)
+    return scoring.score(scoring.read_model(settings), rows)
+
+
+def score_in_batches(source: Path, output: Path, registry: list[str]) -> int:
+    """Run the score command with batches of BATCH_ROWS rows."""
+    argv = ["--input", str(source), "--output", str(output), *registry]
+    return score(*argv, "--batch-rows", str(BATCH_ROWS))
+
+
+def assert_same_scores(output: Path, expected: pd.DataFrame) -> None:
+    """Same rows in the same order, same columns, types and values."""
+    pd.testing.assert_frame_equal(pd.read_parquet(output), expected)
+    whole = pa.Table.from_pandas(expected, preserve_index=False)
+    assert pq.read_schema(output).equals(whole.schema, check_metadata=True)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_streamed_scores_equal_a_whole_file_score(
+    registry: list[str], many_rows: Path, tmp_path: Path, suffix: str
+) -> None:
+    """Batch by batch, the output is row for row the one a whole-file score gives."""
+    source = many_rows
+    if suffix == ".parquet":
+        source = tmp_path / "many.parquet"
+        pd.read_csv(many_rows).to_parquet(source, index=False)
+    output = tmp_path / "scores.parquet"
+    assert score_in_batches(source, output, registry) == 0
+    assert pq.ParquetFile(output).metadata.num_row_groups == -(-STREAM_ROWS // 64)
+    assert_same_scores(output, whole_file_scores(source, registry))
+
+
+def test_a_gap_in_a_late_batch_keeps_each_column_type(
+    registry: list[str], write_csv, tmp_path: Path
+) -> None:
+    """Integers with a gap in the last batch only are floats in every batch.
+
+    A batch's own values would say integers for the first batches and floats
+    for the last: the file's schema would change midway.
+    """
+    identifier = declared.identifier()
+    frame = make_frame(STREAM_ROWS, seed=3).drop(columns=[TARGET.source])
+    frame[identifier.source] = frame[identifier.source].astype("Int64")
+    frame.loc[STREAM_ROWS - 1, identifier.source] = pd.NA
+    source = write_csv(frame, name="late-gap.csv")
+    output = tmp_path / "scores.parquet"
+    assert score_in_batches(source, output, registry) == 0
+    expected = whole_file_scores(source, registry)
+    assert expected[identifier.name].dtype == "float64"
+    assert_same_scores(output, expected)
+
+
+def test_the_run_ends_with_one_line_of_rows_and_time(
+    registry: list[str], many_rows: Path, tmp_path: Path, caplog
+) -> None:
+    """A short run logs no progress, then the rows, the time and the classes."""
+    caplog.set_level(logging.INFO, logger=scoring.__name__)
+    output = tmp_path / "scores.parquet"
+    assert score_in_batches(many_rows, output, registry) == 0
+    lines = [r.getMessage() for r in caplog.records if r.name == scoring.__name__]
+    assert len(lines) == 1
+    assert lines[0].startswith(f"Scored {STREAM_ROWS} rows in ")
+    assert f"predicted {TARGET.classes[0]}: " in lines[0]
+    assert lines[0].endswith(f"; wrote {output}")
+
+
+def test_a_long_run_logs_its_progress(
+    registry: list[str], many_rows: Path, tmp_path: Path, caplog, monkeypatch
+) -> None:
+    """Past the interval, a line with the rows so far, the share and the rate."""
+    monkeypatch.setattr(scoring, "PROGRESS_SECONDS", 0.0)
+    caplog.set_level(logging.INFO, logger=scoring.__name__)
+    assert score_in_batches(many_rows, tmp_path / "scores.parquet", registry) == 0
+    progress = [
+        r.getMessage() for r in caplog.records if " rows/s, about " in r.getMessage()
+    ]
+    # One line after each batch but the last, which the final line reports.
+    assert len(progress) == STREAM_ROWS // BATCH_ROWS
+    assert progress[0].startswith(f"Scored {BATCH_ROWS} of {STREAM_ROWS} rows (21%), ")
+
+
+def test_a_model_failing_midway_leaves_the_previous_output(
+    registry: list[str], many_rows: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """No truncated file under the output's name, no leftover beside it."""
+    output = tmp_path / "scores.parquet"
+    output.write_bytes(b"previous scores")
+    broken = failing_on_second_call(scoring.score, RuntimeError("the model broke"))
+    monkeypatch.setattr(scoring, "score", broken)
+    with pytest.raises(RuntimeError, match="the model broke"):
+        score_in_batches(many_rows, output, registry)
+    assert output.read_bytes() == b"previous scores"
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "many.csv",
+        "scores.parquet",
+    ]
+
+
+def test_a_full_disk_midway_is_one_line_and_keeps_the_previous_output(
+    registry: list[str], many_rows: Path, tmp_path: Path, monkeypatch, caplog
+) -> None:
+    """The write's error, once, exit 2; no file appears under the output's name."""
+    output = tmp_path / "out" / "scores.parquet"
+    output.parent.mkdir()
+    output.write_bytes(b"previous scores")
+    full = OSError(28, "No space left on device")
+    monkeypatch.setattr(
+        pq.ParquetWriter, "write", failing_on_second_call(pq.ParquetWriter.write, full)
+    )
+    assert score_in_batches(many_rows, output, registry) == 2
+    error = only_error(caplog)
+    assert f"cannot write {str(output)!r}: " in error
+    assert "No space left on device" in error
+    assert output.read_bytes() == b"previous scores"
+    assert list(output.parent.iterdir()) == [output]

@@ -126,13 +126,13 @@ def test_prepare_writes_what_data_partition_writes(
 ) -> None:
     """Same folders, rows and values, whichever engine wrote them."""
     text = next(
-        (column for column in raw_frame if raw_frame[column].dtype == object), None
+        (c for c in raw_frame if pd.api.types.is_string_dtype(raw_frame[c])), None
     )
     if text is not None:
         # Spreadsheets double the quotes inside a quoted text, as RFC 4180 says.
         raw_frame.loc[0, text] = 'Johnston, Miss. Catherine Helen "Carrie"'
     source = str(write_csv(raw_frame))
-    key, optional = DATASET.target, declared.optional()
+    key, optional = DATASET.target, declared.optional_category()
     by = ["--by", key.source.lower(), "--by", optional.source.upper()]
     duckdb_out, spark_out = tmp_path / "duckdb", tmp_path / "spark"
     assert cli.main(["data", "partition", source, str(duckdb_out), *by]) == 0

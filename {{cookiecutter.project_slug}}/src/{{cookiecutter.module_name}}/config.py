@@ -104,6 +104,12 @@ class ScoreSettings(ServedModelSettings):
         "s3:// URI; no target column needed."
     )
     output: str = Field(description="Parquet file to write, local or s3://.")
+    batch_rows: int = Field(
+        default=100_000,
+        gt=0,
+        description="Rows read, scored and written at a time: memory follows it, "
+        "not the file's size; larger batches call the model less often.",
+    )
 
 
 class S3Settings(BaseSettings):

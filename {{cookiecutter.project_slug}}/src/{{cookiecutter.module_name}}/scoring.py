@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import chain
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -13,11 +18,14 @@ from {{ cookiecutter.module_name }}.config import (
     ServedModelSettings,
 )
 from {{ cookiecutter.module_name }}.data.load import (
-    load_dataset,
+    checked_rows,
 )
 from {{ cookiecutter.module_name }}.data.parquet import (
     parquet_file,
-    write_table,
+    write_parquet,
+)
+from {{ cookiecutter.module_name }}.data.sources import (
+    read_batches,
 )
 from {{ cookiecutter.module_name }}.dataset import (
     DATASET,
@@ -35,6 +43,10 @@ if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
 
 logger = logging.getLogger(__name__)
+
+# A long run says how far it got, at most this often: enough to tell it is
+# alive and when it will end, without flooding a job's log.
+PROGRESS_SECONDS = 30.0
 
 
 def score(model: Pipeline, rows: pd.DataFrame) -> pd.DataFrame:
@@ -69,22 +81,78 @@ def read_model(settings: ServedModelSettings) -> Pipeline:
     return model
 
 
-def score_file(settings: ScoreSettings) -> pd.DataFrame:
-    """Load the rows and the model, score, write the Parquet file."""
+def score_file(settings: ScoreSettings) -> None:
+    """Check every row, load the model, then score and write batch by batch.
+
+    Memory follows the batch size, not the file's: the checks run in DuckDB
+    over the whole input first, so a bad value anywhere fails before the model
+    is loaded, and the output appears complete or not at all.
+    """
+    started = time.monotonic()
     parquet_file(settings.output)  # a wrong name fails before any reading
-    rows = load_dataset(
+    with checked_rows(
         settings.input,
         require_target=False,
         missing_hint="pass an existing file to --input",
-    )
-    scores = score(read_model(settings), rows)
-    write_table(pa.Table.from_pandas(scores, preserve_index=False), settings.output)
-    counts = scores[DATASET.prediction].value_counts().sort_index()
+    ) as rows:
+        model = read_model(settings)
+        progress = Progress(rows.row_count, started)
+        with rows.relation.to_arrow_reader(settings.batch_rows) as reader:
+            batches = read_batches(reader, settings.input)
+            scores = scored_tables(model, batches, progress)
+            first = next(scores)  # its schema is every batch's
+            write_parquet(chain([first], scores), first.schema, settings.output)
     logger.info(
-        "Scored %d rows with %s, predicted %s; wrote %s",
-        len(scores),
+        "Scored %s rows in %.1f s with %s, predicted %s; wrote %s",
+        f"{progress.rows:,}",
+        progress.seconds(),
         settings.served_model_uri,
-        ", ".join(f"{value}: {count}" for value, count in counts.items()),
+        ", ".join(f"{value}: {count:,}" for value, count in progress.counts()),
         settings.output,
     )
-    return scores
+
+
+def scored_tables(
+    model: Pipeline, batches: Iterable[pa.RecordBatch], progress: Progress
+) -> Iterator[pa.Table]:
+    """Score each batch of inputs with the model, as an Arrow table to write."""
+    for batch in batches:
+        scores = score(model, batch.to_pandas())
+        progress.add(scores[DATASET.prediction])
+        yield pa.Table.from_pandas(scores, preserve_index=False)
+
+
+@dataclass
+class Progress:
+    """Count the rows and classes scored; say how far a long run got."""
+
+    total: int
+    started: float
+    rows: int = 0
+    classes: Counter[object] = field(default_factory=Counter)
+    reported: float = field(default_factory=time.monotonic)
+
+    def add(self, predicted: pd.Series) -> None:
+        """Count a batch's predictions; log the progress if it is time to."""
+        self.rows += len(predicted)
+        self.classes.update(predicted.value_counts().to_dict())
+        now = time.monotonic()
+        if now - self.reported >= PROGRESS_SECONDS and self.rows < self.total:
+            self.reported = now
+            rate = self.rows / self.seconds()
+            logger.info(
+                "Scored %s of %s rows (%.0f%%), %s rows/s, about %.0f s left",
+                f"{self.rows:,}",
+                f"{self.total:,}",
+                100 * self.rows / self.total,
+                f"{rate:,.0f}",
+                (self.total - self.rows) / rate,
+            )
+
+    def seconds(self) -> float:
+        """Time since the command started: checks, model and scoring."""
+        return time.monotonic() - self.started
+
+    def counts(self) -> list[tuple[object, int]]:
+        """Rows predicted in each declared class, in the declaration's order."""
+        return [(value, self.classes[value]) for value in DATASET.target.classes]

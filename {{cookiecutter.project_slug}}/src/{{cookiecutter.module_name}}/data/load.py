@@ -1,9 +1,14 @@
-"""Load the declared columns through DuckDB and reject data the model cannot use."""
+"""Check the declared columns through DuckDB, then read them whole or in batches."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from typing import NamedTuple
+
 import duckdb
 import pandas as pd
+from duckdb import sqltypes
 
 from {{ cookiecutter.module_name }}.data.declaration import (
     ValueKind,
@@ -14,7 +19,9 @@ from {{ cookiecutter.module_name }}.data.schema import (
     check_table,
 )
 from {{ cookiecutter.module_name }}.data.sources import (
+    INTEGER_IDS,
     KIND_IDS,
+    connect,
     open_relation,
     quoted,
     read_errors,
@@ -27,10 +34,19 @@ from {{ cookiecutter.module_name }}.errors import (
 )
 
 TABLE = "dataset"
-
-
 # What to do about a missing file, said where the caller knows: training's data.
 MISSING_DATA_HINT = "set DATA_URI or pass --data-uri"
+# Numbers Arrow hands pandas as Python objects (Decimal), not as numbers.
+WIDE_NUMBER_IDS = frozenset({"decimal", "hugeint", "uhugeint"})
+# Types whose numpy columns have no missing value.
+GAPLESS_IDS = INTEGER_IDS | {"boolean"}
+
+
+class CheckedRows(NamedTuple):
+    """A checked source's declared columns, under the code's names, to read."""
+
+    relation: duckdb.DuckDBPyRelation
+    row_count: int
 
 
 def load_dataset(
@@ -41,52 +57,63 @@ def load_dataset(
     Rows to score have no target column: `require_target=False` neither asks
     for it nor checks it, and every other rule stays the same.
     """
-    with duckdb.connect() as con:
-        _create_table(con, uri, missing_hint)
-        check_table(DuckDBTable(con), uri, require_target=require_target)
-        # The declared columns, in the declaration's order, under the code's names.
-        frame = con.table(TABLE).df().rename(columns=DATASET.source_names)
-    return as_numpy_types(frame)
+    with (
+        checked_rows(
+            uri, require_target=require_target, missing_hint=missing_hint
+        ) as rows,
+        read_errors(uri),
+    ):
+        return rows.relation.to_arrow_table().to_pandas()
 
 
-def as_numpy_types(frame: pd.DataFrame) -> pd.DataFrame:
-    """Turn DuckDB's nullable integers and booleans into numpy columns.
+@contextmanager
+def checked_rows(
+    uri: str, *, require_target: bool, missing_hint: str
+) -> Iterator[CheckedRows]:
+    """Check every row where it lies, then hand its declared columns over to read.
 
-    A gap there is pandas' NA, which scikit-learn's imputers cannot compare
-    once categories of several types share a step: as a float column with
-    NaN, it is the missing value the API's frames hold too. A column without
-    gaps keeps its integer or boolean type.
+    Nothing is copied into memory: the checks are queries over the source, and
+    so is the caller's read, whole (training) or batch by batch (scoring), so
+    that a file larger than memory is checked and scored all the same.
     """
-    types = {
-        name: "float64" if frame[name].hasnans else frame[name].to_numpy().dtype
-        for name, dtype in frame.dtypes.items()
-        if isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind in "biu"
-    }
-    return frame.astype(types)
+    with connect() as con, ExitStack() as stack:
+        relation = _open(stack, con, uri, missing_hint)
+        _known_columns(relation).create_view(TABLE)
+        table = DuckDBTable(con)
+        with read_errors(uri):
+            check_table(table, uri, require_target=require_target)
+            row_count, gaps = table.count_rows()
+        columns = table.read_columns(gaps)
+        yield CheckedRows(con.table(TABLE).select(*columns), row_count)
 
 
-def _create_table(con: duckdb.DuckDBPyConnection, uri: str, missing_hint: str) -> None:
-    """Copy the known columns into memory, so read errors surface here, not later."""
+def _open(
+    stack: ExitStack, con: duckdb.DuckDBPyConnection, uri: str, missing_hint: str
+) -> duckdb.DuckDBPyRelation:
+    """Open the source for as long as the stack lasts: checks and reads need it."""
     try:
-        with (
-            read_errors(uri),
-            open_relation(con, uri, key_kinds=DATASET.kinds_by_source) as relation,
-        ):
-            known = [c for c in DATASET.source_names if c in relation.columns]
-            # Only these columns are read from Parquet. A file with none of them
-            # is kept whole, for the checks to say what it lacks.
-            kept = (
-                relation.select(*map(duckdb.ColumnExpression, known))
-                if known
-                else relation
+        with read_errors(uri):
+            return stack.enter_context(
+                open_relation(con, uri, key_kinds=DATASET.kinds_by_source)
             )
-            kept.create(TABLE)
     except DataNotFoundError as error:
         raise DataNotFoundError(f"{error}: {missing_hint}") from error
 
 
+def _known_columns(relation: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
+    """Keep the declared columns, in the declaration's order.
+
+    Only these columns are read from Parquet. A file with none of them is kept
+    whole, for the checks to say what it lacks.
+    """
+    known = [c for c in DATASET.source_names if c in relation.columns]
+    if not known:
+        return relation
+    return relation.select(*map(duckdb.ColumnExpression, known))
+
+
 class DuckDBTable:
-    """The loaded table, answering the schema checks' questions (TableFacts)."""
+    """The source's declared columns, answering the schema checks (TableFacts)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         """Read the column types once; the values are queried on demand."""
@@ -124,3 +151,38 @@ class DuckDBTable:
             f"ORDER BY 1 NULLS FIRST LIMIT {MAX_SHOWN_VALUES}"
         )
         return [row[0] for row in self.con.execute(query, parameters).fetchall()]
+
+    def count_rows(self) -> tuple[int, set[str]]:
+        """Count the rows, and find the integer and boolean columns with a gap.
+
+        One pass over the whole source: a column's type must not depend on
+        which batch of rows holds its gaps.
+        """
+        columns = [c for c, t in self.column_types.items() if t.id in GAPLESS_IDS]
+        counts = "".join(f", count({quoted(column)})" for column in columns)
+        query = f"SELECT count(*){counts} FROM {TABLE}"
+        total, *filled = self.con.execute(query).fetchall()[0]
+        return total, {c for c, n in zip(columns, filled, strict=True) if n < total}
+
+    def read_columns(self, gaps: set[str]) -> list[duckdb.Expression]:
+        """Each column under its code name, as DuckDB's own pandas conversion types it.
+
+        A gap in numpy's integers and booleans, and a decimal, become a DOUBLE:
+        pandas then holds NaN, the missing value the API's frames hold too, and
+        scikit-learn's imputers can compare it with categories of any type.
+        """
+        return [
+            (
+                _as_double(source, name)
+                if self.column_types[source].id in WIDE_NUMBER_IDS
+                or (self.column_types[source].id in GAPLESS_IDS and source in gaps)
+                else duckdb.ColumnExpression(source).alias(name)
+            )
+            for source, name in DATASET.source_names.items()
+            if source in self.column_types
+        ]
+
+
+def _as_double(source: str, name: str) -> duckdb.Expression:
+    """Read a column as DOUBLE, under its code name."""
+    return duckdb.ColumnExpression(source).cast(sqltypes.DOUBLE).alias(name)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import secrets
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-import duckdb
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
@@ -16,9 +16,10 @@ from {{ cookiecutter.module_name }}.data.io_errors import (
 )
 from {{ cookiecutter.module_name }}.data.sources import (
     PARQUET_SUFFIXES,
+    connect,
     open_relation,
+    read_batches,
     read_errors,
-    summary,
 )
 from {{ cookiecutter.module_name }}.data.storage import (
     Location,
@@ -70,21 +71,11 @@ def parquet_file(uri: str) -> Location:
 
 def convert(source_uri: str, target_uri: str) -> None:
     """Rewrite a CSV (or any readable data) as one zstd-compressed Parquet file."""
-    target = parquet_file(target_uri)
-    fs = filesystem(target)
-    require_bucket(target, fs, "write")
-    rows = 0
-    with (
-        _stream(source_uri) as reader,
-        removed_on_failure(fs, [target.path]),
-        storage_errors(f"write {target_uri!r}"),
-        open_output(target, fs) as sink,
-        pq.ParquetWriter(sink, reader.schema, compression=COMPRESSION) as writer,
-    ):
-        for batch in _batches(reader, source_uri):
-            writer.write_batch(batch)
-            rows += batch.num_rows
-    size = f"{stat(target, fs).size:,}"
+    target = parquet_file(target_uri)  # a wrong name fails before any reading
+    with _stream(source_uri) as reader:
+        batches = read_batches(reader, source_uri)
+        rows = write_parquet(batches, reader.schema, target_uri)
+    size = f"{stat(target, filesystem(target)).size:,}"
     logger.info("Wrote %d rows (%s bytes) to %s", rows, size, target_uri)
 
 
@@ -107,7 +98,7 @@ def partition(source_uri: str, target_uri: str, by: list[str]) -> None:
             storage_errors(f"write {target_uri!r}"),
         ):
             ds.write_dataset(
-                _batches(reader, source_uri),
+                read_batches(reader, source_uri),
                 target.path,
                 schema=reader.schema,
                 filesystem=fs,
@@ -135,7 +126,7 @@ def _stream(uri: str) -> Iterator[pa.RecordBatchReader]:
     """Read any supported source in batches, through DuckDB."""
     with (
         read_errors(uri),
-        duckdb.connect() as con,
+        connect() as con,
         open_relation(
             con,
             uri,
@@ -145,16 +136,6 @@ def _stream(uri: str) -> Iterator[pa.RecordBatchReader]:
         relation.to_arrow_reader(BATCH_ROWS) as reader,
     ):
         yield reader
-
-
-def _batches(reader: pa.RecordBatchReader, uri: str) -> Iterator[pa.RecordBatch]:
-    """Stream the source, so a bad row is reported as the source's, not a write."""
-    try:
-        yield from reader
-    # DuckDB's errors (a CSV row contradicting the sniffed types) reach an Arrow
-    # reader as OSError: without this, they would pass for write failures.
-    except OSError as error:
-        raise DataValidationError(f"cannot read {uri!r}: {summary(error)}") from error
 
 
 def find_column(columns: list[str], name: str, uri: str) -> str:
@@ -168,9 +149,33 @@ def find_column(columns: list[str], name: str, uri: str) -> str:
 
 
 def write_table(table: pa.Table, uri: str) -> None:
-    """Write one Parquet file, creating its local folder, or to an S3 bucket."""
+    """Write one table as one Parquet file, locally or to an S3 bucket."""
+    write_parquet([table], table.schema, uri)
+
+
+def write_parquet(
+    batches: Iterable[pa.RecordBatch | pa.Table], schema: pa.Schema, uri: str
+) -> int:
+    """Write one Parquet file that appears whole at the end, or not at all.
+
+    The rows go to a hidden file beside the target, which takes the target's
+    name once complete (on S3, an upload that never completes leaves nothing):
+    a failure midway, a full disk or a killed process leaves whatever was
+    there before, never a truncated file under the target's name. Returns the
+    number of rows written.
+    """
     target = parquet_file(uri)
     fs = filesystem(target)
     require_bucket(target, fs, "write")
-    with storage_errors(f"write {uri!r}"), open_output(target, fs) as sink:
-        pq.write_table(table, sink, compression=COMPRESSION)
+    partial = target.sibling(f".{target.name}.{secrets.token_hex(4)}.incomplete")
+    rows = 0
+    with storage_errors(f"write {uri!r}"), removed_on_failure(fs, [partial.path]):
+        with (
+            open_output(partial, fs) as sink,
+            pq.ParquetWriter(sink, schema, compression=COMPRESSION) as writer,
+        ):
+            for batch in batches:
+                writer.write(batch)
+                rows += batch.num_rows
+        fs.move(partial.path, target.path)
+    return rows

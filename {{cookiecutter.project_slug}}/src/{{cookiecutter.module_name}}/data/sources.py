@@ -3,7 +3,7 @@
 import csv
 import logging
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path, PurePosixPath
 
 import duckdb
@@ -61,6 +61,20 @@ PARTITION_TYPES = {
 }
 
 
+def connect() -> duckdb.DuckDBPyConnection:
+    """Open an in-memory DuckDB whose progress bar stays out of the logs.
+
+    DuckDB draws one on long queries even when nobody watches: in a job's log,
+    a line of redrawn bars per query. The commands log their own progress.
+    In Jupyter without ipywidgets DuckDB refuses any change to its bar: the
+    notebook keeps it, for a person watching.
+    """
+    con = duckdb.connect()
+    with suppress(duckdb.InvalidInputException):
+        con.execute("SET enable_progress_bar = false")
+    return con
+
+
 @contextmanager
 def read_errors(uri: str) -> Iterator[None]:
     """Report unreachable and unreadable data as one-line errors naming the URI."""
@@ -68,6 +82,16 @@ def read_errors(uri: str) -> Iterator[None]:
         with storage_errors(f"read {uri!r}"):
             yield
     except (duckdb.Error, pa.ArrowException) as error:
+        raise DataValidationError(f"cannot read {uri!r}: {summary(error)}") from error
+
+
+def read_batches(reader: pa.RecordBatchReader, uri: str) -> Iterator[pa.RecordBatch]:
+    """Stream a source, so a bad row is reported as the source's, not a write's."""
+    try:
+        yield from reader
+    # DuckDB's errors (a CSV row contradicting the sniffed types) reach an Arrow
+    # reader as OSError: without this, they would pass for write failures.
+    except OSError as error:
         raise DataValidationError(f"cannot read {uri!r}: {summary(error)}") from error
 
 

@@ -66,6 +66,12 @@ class Location:
             f"{self.uri.rstrip('/')}/{name}", self.scheme, f"{self.path}/{name}"
         )
 
+    def sibling(self, name: str) -> Location:
+        """Name a file beside this one, as a write's temporary file is."""
+        head, slash, _ = self.uri.rpartition("/")
+        path = str(PurePosixPath(self.path).with_name(name))
+        return Location(head + slash + name, self.scheme, path)
+
 
 def parse_uri(uri: str) -> Location:
     """Tell local paths, s3:// URIs and http(s):// URLs apart; refuse other schemes.

@@ -85,8 +85,8 @@ def write_synthetic_rows(uri: str, rows: int, seed: int) -> None:
 def _draw(column: Column, rows: int, rng: np.random.Generator) -> pd.Series:
     """Draw one column within its rules; missing values where they are allowed."""
     if isinstance(column, Identifier):
-        ids = np.arange(1, rows + 1)
-        return pd.Series(ids if column.integer else [f"id-{i}" for i in ids])
+        ids = pd.Series(np.arange(1, rows + 1))
+        return ids if column.integer else "id-" + ids.astype(str)
     if isinstance(column, Numeric):
         values = _numbers(column, rows, rng)
     elif isinstance(column, Categorical):
@@ -95,7 +95,7 @@ def _draw(column: Column, rows: int, rng: np.random.Generator) -> pd.Series:
         )
         values = _as_values(choices, rng.integers(0, len(choices), rows))
     else:
-        return pd.Series([f"{column.source} {i}" for i in range(rows)])
+        return f"{column.source} " + pd.Series(np.arange(rows)).astype(str)
     if getattr(column, "missing", False):
         values = values.mask(rng.random(rows) < MISSING_SHARE)
     return values
@@ -124,12 +124,13 @@ def bounds(column: Numeric) -> tuple[float, float]:
 
 def _as_values(choices: tuple, codes: np.ndarray) -> pd.Series:
     """Map codes to values, keeping integers as integers when some go missing."""
-    values = pd.Series(np.asarray(choices, dtype=object)[codes])
     if all(isinstance(v, int) and not isinstance(v, bool) for v in choices):
-        return values.astype("Int64")
-    if all(isinstance(v, bool) for v in choices):
-        return values.astype("boolean")
-    return values
+        dtype = "Int64"
+    elif all(isinstance(v, bool) for v in choices):
+        dtype = "boolean"
+    else:
+        dtype = "str"
+    return pd.Series(list(choices), dtype=dtype).take(codes).reset_index(drop=True)
 
 
 def _learnable_codes(
@@ -157,7 +158,7 @@ def _position(feature: Numeric | Categorical, values: pd.Series) -> np.ndarray:
         numbers = values.astype("float64").to_numpy()
         position = (numbers - low) / max(high - low, 1e-9)
     else:
-        categories = pd.Categorical(values.astype(object))
+        categories = pd.Categorical(values)
         position = categories.codes / max(len(categories.categories) - 1, 1)
         position = np.where(categories.codes < 0, np.nan, position)
     return np.nan_to_num(position, nan=0.5)

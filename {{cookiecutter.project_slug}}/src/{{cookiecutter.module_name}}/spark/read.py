@@ -16,13 +16,13 @@ from {{ cookiecutter.module_name }}.data.schema import (
     ValueRule,
     check_table,
 )
+from {{ cookiecutter.module_name }}.data.sources import CSV_SUFFIXES
 from {{ cookiecutter.module_name }}.dataset import (
     DATASET,
 )
 from {{ cookiecutter.module_name }}.errors import (
     DataNotFoundError,
 )
-from {{ cookiecutter.module_name }}.data.sources import CSV_SUFFIXES
 from {{ cookiecutter.module_name }}.spark.session import (
     NOT_FOUND,
     spark_errors,

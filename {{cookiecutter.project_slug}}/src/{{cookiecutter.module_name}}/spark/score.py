@@ -95,7 +95,9 @@ def model_inputs(rows: DataFrame) -> DataFrame:
         )
     )
     identifier = DATASET.identifier
-    kept = [identifier.name] if identifier and identifier.name in renamed.columns else []
+    kept = (
+        [identifier.name] if identifier and identifier.name in renamed.columns else []
+    )
     return renamed.select(*kept, *DATASET.feature_names)
 
 

@@ -14,9 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from {{ cookiecutter.module_name }}.config import S3Settings
-from {{ cookiecutter.module_name }}.errors import DataAccessError, DataNotFoundError, DataValidationError
 from {{ cookiecutter.module_name }}.data.storage import parse_endpoint
-from {{ cookiecutter.module_name }}.errors import CommandError, first_line
+from {{ cookiecutter.module_name }}.errors import (
+    CommandError,
+    DataAccessError,
+    DataNotFoundError,
+    DataValidationError,
+    first_line,
+)
 from {{ cookiecutter.module_name }}.spark.settings import SparkSettings
 
 if TYPE_CHECKING:

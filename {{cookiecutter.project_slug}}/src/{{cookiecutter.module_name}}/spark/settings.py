@@ -9,7 +9,7 @@ from pydantic_settings import CliPositionalArg
 
 from {{ cookiecutter.module_name }}.config import (
     ProjectSettings,
-    ScoreSettings,
+    ServedModelSettings,
     blank_is_none,
 )
 
@@ -44,7 +44,7 @@ class PrepareCommand(SparkSettings):
     )
 
 
-class SparkScoreCommand(ScoreSettings, SparkSettings):
+class SparkScoreCommand(ServedModelSettings, SparkSettings):
     """Score rows with the registered model on Spark, into Parquet files.
 
     The output has the columns and probabilities of the `score` command.
