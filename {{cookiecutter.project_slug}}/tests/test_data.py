@@ -151,7 +151,9 @@ def test_text_far_down_a_column_is_a_type_error(raw_frame, write_csv) -> None:
     frame = pd.concat([raw_frame] * 110, ignore_index=True)
     frame = frame.astype({column.source: object})
     frame.loc[len(frame) - 1, column.source] = "free"
-    with pytest.raises(DataValidationError, match=rf"{re.escape(column.source)} has type VARCHAR"):
+    with pytest.raises(
+        DataValidationError, match=rf"{re.escape(column.source)} has type VARCHAR"
+    ):
         load_dataset(str(write_csv(frame)))
 
 
@@ -224,7 +226,9 @@ def test_missing_value_where_none_is_allowed(raw_frame, write_csv) -> None:
     column = declared.required()
     frame = raw_frame.astype({column.source: object})
     frame.loc[4, column.source] = None
-    with pytest.raises(DataValidationError, match=re.escape(f"{column.source} has values NULL")):
+    with pytest.raises(
+        DataValidationError, match=re.escape(f"{column.source} has values NULL")
+    ):
         load_dataset(str(write_csv(frame)))
 
 
@@ -255,7 +259,7 @@ def test_columns_load_as_duckdbs_pandas_conversion_types_them(
     )
     types = {
         identifier.source: pa.int32(),
-        integer.source: pa.int8(),
+        integer.source: pa.int32(),
         decimal.source: pa.decimal128(12, 2),
     }
     table = table.cast(
@@ -275,7 +279,7 @@ def test_columns_load_as_duckdbs_pandas_conversion_types_them(
     loaded = load_dataset(str(path))
     pd.testing.assert_frame_equal(loaded, expected.astype(numpy_types))
     assert loaded[identifier.name].dtype == "float64"
-    assert loaded[integer.name].dtype == "int8"
+    assert loaded[integer.name].dtype == "int32"
 
 
 def test_missing_file_names_path_and_setting(tmp_path: Path) -> None:
@@ -391,5 +395,7 @@ def test_scoring_data_keeps_the_other_rules(raw_frame, write_csv) -> None:
     column = declared.listed()
     bad = declared.refused_value(column)
     refused = write_csv(unscored.assign(**{column.source: bad}), name="bad.csv")
-    with pytest.raises(DataValidationError, match=re.escape(f"{column.source} has values")):
+    with pytest.raises(
+        DataValidationError, match=re.escape(f"{column.source} has values")
+    ):
         load_dataset(str(refused), require_target=False)

@@ -148,7 +148,7 @@ def _learnable_codes(
     score = score + rng.normal(0, NOISE * max(score.std(), 1e-9), len(score))
     classes = len(DATASET.target.classes)
     edges = np.quantile(score, np.linspace(0, 1, classes + 1)[1:-1])
-    return np.searchsorted(edges, score)
+    return np.asarray(np.searchsorted(edges, score))
 
 
 def _position(feature: Numeric | Categorical, values: pd.Series) -> np.ndarray:
