@@ -12,6 +12,7 @@ import pytest
 
 from {{ cookiecutter.module_name }} import (
     cli,
+    dataset,
 )
 from {{ cookiecutter.module_name }}.data.declaration import (
     Categorical,
@@ -171,9 +172,7 @@ def test_existing_declaration_needs_force(
 
 def test_the_default_output_is_the_packages_declaration() -> None:
     """Without --output, infer writes the file the package imports."""
-    assert cli.declaration_path() == PROJECT_ROOT.joinpath(
-        "src", "{{ cookiecutter.module_name }}", "dataset.py"
-    )
+    assert cli.declaration_path() == Path(dataset.__file__)
 
 
 def spoil_target(frame: pd.DataFrame, how: str) -> pd.DataFrame:

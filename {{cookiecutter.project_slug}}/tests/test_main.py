@@ -27,6 +27,9 @@ from {{ cookiecutter.module_name }}.dataset import (
 from {{ cookiecutter.module_name }}.features import (
     split_features_target,
 )
+from {{ cookiecutter.module_name }}.model import (
+    SEARCH_SPACE,
+)
 from {{ cookiecutter.module_name }}.training.settings import (
     TrainSettings,
 )
@@ -396,6 +399,10 @@ def wait_for(condition, seconds: float) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads processes in /proc")
+@pytest.mark.skipif(
+    not set(LONG_GRID) <= set(SEARCH_SPACE),
+    reason="the long grid is the forest's; model.py searches other parameters",
+)
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=str)
 def test_a_signal_stops_the_search_and_its_workers(
     data_csv: Path, tmp_path: Path, stop: signal.Signals

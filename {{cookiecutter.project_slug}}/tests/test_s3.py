@@ -217,9 +217,7 @@ def test_partitioned_dataset_round_trip(data_csv: Path, bucket: str) -> None:
     assert declared.holds_kind(loaded[key.name], key.kind)
 
 
-def test_download_file_and_folder(
-    data_csv: Path, bucket: str, tmp_path: Path
-) -> None:
+def test_download_file_and_folder(data_csv: Path, bucket: str, tmp_path: Path) -> None:
     """A file lands in an existing folder under its name; a folder keeps its tree."""
     target = DATASET.target
     folder_uri = f"s3://{bucket}/parts"
