@@ -6,6 +6,9 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,13 +51,11 @@ class Bakery:
         """Return the project baked with these answers, baking it if needed."""
         key = bake_id(answers)
         if key not in self._bakes:
-            result = self._cookies.bake(extra_context=answers)
+            with uv_cache_for(answers):
+                result = self._cookies.bake(extra_context=answers)
             if result.exit_code != 0:
                 pytest.fail(f"bake {key} failed: {result.exception!r}")
-            bake = Bake(Path(result.project_path), dict(result.context))
-            if bake.context["spark"]:
-                prune_uv_cache()
-            self._bakes[key] = bake
+            self._bakes[key] = Bake(Path(result.project_path), dict(result.context))
         return self._bakes[key]
 
     def python(self, bake: Bake) -> Path:
@@ -68,27 +69,44 @@ class Bakery:
         if bake.path not in self._venvs:
             python = require_python(str(bake.context["python_version"]))
             venv = self._scratch / f"venv-{len(self._venvs)}"
-            env = {
-                key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"
-            }
-            env["UV_PROJECT_ENVIRONMENT"] = str(venv)
             command = ["uv", "sync", "--frozen", "--quiet", "--python", python]
-            subprocess.run(command, cwd=bake.path, env=env, check=True)
-            if bake.context["spark"]:
-                prune_uv_cache()
+            with uv_cache_for(bake.context):
+                env = {
+                    key: value
+                    for key, value in os.environ.items()
+                    if key != "VIRTUAL_ENV"
+                }
+                env["UV_PROJECT_ENVIRONMENT"] = str(venv)
+                subprocess.run(command, cwd=bake.path, env=env, check=True)
             self._venvs[bake.path] = venv / "bin" / "python"
         return self._venvs[bake.path]
 
 
-def prune_uv_cache() -> None:
-    """Drop the copies of pyspark that every uv call here leaves in its cache.
+@contextmanager
+def uv_cache_for(answers: dict[str, object]) -> Iterator[None]:
+    """Give a Spark bake's uv calls a cache of their own, deleted right after.
 
     pyspark ships only a 450 MB source archive, and this machine's package proxy
     strips the HTTP caching headers, so each lock or sync unpacks and builds a
-    fresh ~1.4 GB copy that nothing reuses: 38 GB in one suite before this. uv
-    waits for the other workers' uv processes before pruning.
+    fresh ~1.4 GB copy that nothing reuses: 38 GB in one suite when they shared
+    the user's cache. Pruning that cache cannot work either: every `uv run` of a
+    baked suite holds its lock for minutes. A fresh cache costs one download of
+    the other packages (about 30 s). Other bakes keep the shared cache.
     """
-    subprocess.run(["uv", "cache", "prune", "--quiet"], check=True)
+    if not answers["spark"]:
+        yield
+        return
+    saved = os.environ.get("UV_CACHE_DIR")
+    cache = tempfile.mkdtemp(prefix="uv-cache-spark-")
+    os.environ["UV_CACHE_DIR"] = cache
+    try:
+        yield
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+        if saved is None:
+            del os.environ["UV_CACHE_DIR"]
+        else:
+            os.environ["UV_CACHE_DIR"] = saved
 
 
 def bake_from_command_line(
