@@ -27,15 +27,29 @@ from {{ cookiecutter.module_name }}.registry import connect
 from {{ cookiecutter.module_name }}.training.promotion import (
     CHALLENGER,
     CHAMPION,
+    PROBLEM_TAG,
+    Champion,
+    Promotion,
     choose_alias,
+    problem_digest,
 )
 from {{ cookiecutter.module_name }}.training.settings import (
     TEST_METRICS,
     TrainSettings,
 )
+from {{ cookiecutter.module_name }}.training.train import (
+    train,
+)
 
 from tests.cli_helpers import PROJECT_ROOT, run_command
-from tests.conftest import FAST_TRAINING, TINY_GRID
+from tests.conftest import (
+    FAST_TRAINING,
+    MODEL_NAME,
+    TINY_GRID,
+    make_frame,
+    make_noise_frame,
+    tracked_settings,
+)
 
 PNG_MAGIC = b"\x89PNG"
 
@@ -198,18 +212,57 @@ def test_store_and_artifacts_stay_in_the_temporary_folder(
 
 
 @pytest.mark.parametrize(
-    ("score", "champion_version", "champion_score", "expected"),
+    ("score", "champion", "expected"),
     [
-        (0.5, None, None, CHAMPION),
-        (0.8, "1", 0.7, CHAMPION),
-        (0.7, "1", 0.7, CHALLENGER),
-        (0.6, "1", 0.7, CHALLENGER),
-        (0.9, "1", None, CHALLENGER),
+        (0.5, None, CHAMPION),
+        (0.8, Champion("1", 0.7, same_problem=True), CHAMPION),
+        (0.7, Champion("1", 0.7, same_problem=True), CHALLENGER),
+        (0.6, Champion("1", 0.7, same_problem=True), CHALLENGER),
+        (0.9, Champion("1", None, same_problem=True), CHALLENGER),
+        (0.1, Champion("1", None, same_problem=False), CHAMPION),
     ],
 )
-def test_choose_alias(score, champion_version, champion_score, expected) -> None:
-    """Strictly better wins; ties and unknown champion scores keep the champion."""
-    assert choose_alias(score, champion_version, champion_score) == expected
+def test_choose_alias(score, champion, expected) -> None:
+    """Strictly better wins; ties and unknown scores keep a comparable champion."""
+    assert choose_alias(score, champion) == expected
+
+
+def promoted(settings: TrainSettings) -> Promotion:
+    """Train with tracking on; return the alias decision it made."""
+    promotion = train(settings).promotion
+    assert promotion is not None
+    return promotion
+
+
+def test_champion_of_another_problem_is_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After `dataset infer` on new data, the old champion is not a yardstick.
+
+    Its scores measure another problem, and the API would refuse it: the first
+    version trained for the new dataset.py takes the alias, even a poor one.
+    """
+    good_csv, noise_csv = tmp_path / "good.csv", tmp_path / "noise.csv"
+    make_frame().to_csv(good_csv, index=False)
+    make_noise_frame().to_csv(noise_csv, index=False)
+    monkeypatch.chdir(tmp_path)
+    settings = tracked_settings(tmp_path, good_csv)
+    first = promoted(settings)
+    client = MlflowClient(tracking_uri=settings.mlflow_tracking_uri)
+    assert client.get_run(first.run_id).data.tags[PROBLEM_TAG] == problem_digest()
+    client.set_tag(first.run_id, PROBLEM_TAG, "another-dataset")
+
+    poor = promoted(tracked_settings(tmp_path, noise_csv))
+    assert poor.score < first.score
+    assert poor.alias == CHAMPION
+    assert poor.champion_version == first.version
+    assert poor.champion_score is None
+    assert "version 1 was trained for another dataset.py" in poor.summary()
+    tags = client.get_model_version(MODEL_NAME, poor.version).tags
+    assert tags["promotion.champion_same_problem"] == "False"
+    again = promoted(tracked_settings(tmp_path, noise_csv))
+    assert again.alias == CHALLENGER
+    assert "does not beat champion version 2" in again.summary()
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")

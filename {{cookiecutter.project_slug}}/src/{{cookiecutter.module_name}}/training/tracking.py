@@ -32,7 +32,9 @@ from {{ cookiecutter.module_name }}.registry import (
     connect,
 )
 from {{ cookiecutter.module_name }}.training.promotion import (
+    PROBLEM_TAG,
     Promotion,
+    problem_digest,
     promote_if_better,
 )
 from {{ cookiecutter.module_name }}.training.search import without_prefix
@@ -73,7 +75,13 @@ def log_training(
         _known_warnings_silenced(),
         mlflow.start_run(run_name=f"train-{_point_name(search.best_params_)}") as run,
     ):
-        mlflow.set_tags({"data_uri": settings.data_uri, "package_version": __version__})
+        mlflow.set_tags(
+            {
+                "data_uri": settings.data_uri,
+                "package_version": __version__,
+                PROBLEM_TAG: problem_digest(),
+            }
+        )
         log_grid_search(search, settings)
         test_dataset = log_datasets(split, settings.data_uri)
         log_figures(model, metrics, split)
