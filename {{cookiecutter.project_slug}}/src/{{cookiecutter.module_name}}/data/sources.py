@@ -171,13 +171,14 @@ def _read_csv(
     csv module, run only then, finds the line at fault.
     """
     sample_size = -1 if sniff_every_row else None  # None: DuckDB's default sample
+    delimiter = _delimiter(path)
     try:
         relation = con.read_csv(str(path), header=True, sample_size=sample_size)
     except duckdb.Error:
-        _refuse_malformed(path, uri)
+        _refuse_malformed(path, uri, delimiter)
         raise
-    if len(relation.columns) == 1 or relation.columns != _first_line(path):
-        _refuse_malformed(path, uri)
+    if len(relation.columns) == 1 or relation.columns != _first_line(path, delimiter):
+        _refuse_malformed(path, uri, delimiter)
     return relation
 
 
@@ -191,17 +192,17 @@ def _delimiter(path: Path) -> str:
         return ","
 
 
-def _first_line(path: Path) -> list[str]:
+def _first_line(path: Path, delimiter: str) -> list[str]:
     """The names the first line of a CSV file gives, split as Python's csv splits."""
     with path.open(newline="", encoding="utf-8", errors="replace") as file:
-        return next(csv.reader(file, delimiter=_delimiter(path)), [])
+        return next(csv.reader(file, delimiter=delimiter), [])
 
 
-def _refuse_malformed(path: Path, uri: str) -> None:
+def _refuse_malformed(path: Path, uri: str, delimiter: str) -> None:
     """Name the first line that breaks the CSV format, or text that is not UTF-8."""
     try:
         with path.open(newline="", encoding="utf-8") as file:
-            reader = csv.reader(file, delimiter=_delimiter(path), strict=True)
+            reader = csv.reader(file, delimiter=delimiter, strict=True)
             header = next(reader, [])
             bad = next((row for row in reader if row and len(row) != len(header)), None)
     except UnicodeDecodeError:
