@@ -97,7 +97,7 @@ def score_file(settings: ScoreSettings) -> None:
     ) as rows:
         model = read_model(settings)
         progress = Progress(rows.row_count, started)
-        with rows.relation.to_arrow_reader(settings.batch_rows) as reader:
+        with rows.batches(settings.batch_rows) as reader:
             batches = read_batches(reader, settings.input)
             scores = scored_tables(model, batches, progress)
             first = next(scores)  # its schema is every batch's
